@@ -1,0 +1,83 @@
+/* The obridge command line: one binary, git-style commands, one file per command.
+ *
+ * A command is a struct cli_cmd: name, one-line summary, usage, options, example, and either a
+ * run function or a table of subcommands. cli_parse handles --help, unknown options and missing
+ * values for every command the same way. Results go to stdout, chatter and errors to stderr.
+ *
+ * Exit codes (ob_err_exit_code): 0 done; 1 the operation or check failed; 2 bad usage or bad input;
+ * 3 a peer (PostgreSQL, chain, IPFS, a data source) unreachable or timed out — worth retrying. */
+#ifndef OB_CLI_H
+#define OB_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ob/core/err.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_PEER 3
+#define CLI_DONE (-1000) /* cli_parse: --help was printed, exit 0 */
+
+enum cli_opt_kind { CLI_FLAG, CLI_VALUE, CLI_MULTI };
+
+struct cli_opt {
+  const char *name;    /* "json" for --json */
+  enum cli_opt_kind kind;
+  const char *metavar; /* "PATH" */
+  const char *help;
+  /* filled by cli_parse */
+  bool set;
+  const char *value;   /* CLI_VALUE: last value; CLI_MULTI: first */
+  const char **values; /* CLI_MULTI: all values (owned by cli) */
+  size_t nvalues;
+};
+
+struct cli;
+struct cli_cmd {
+  const char *name;
+  const char *summary;
+  const char *usage;   /* after "obridge ": "db migrate [--json]" */
+  const char *example;
+  const char *details; /* optional paragraph */
+  int (*run)(struct cli *cli, int argc, char **argv, const struct cli_cmd *self);
+  const struct cli_cmd *const *subs; /* NULL-terminated, for commands with subcommands */
+  bool needs_config;
+};
+
+struct ob_config;
+struct cli {
+  const char *config_path;     /* --config, before the command */
+  struct ob_config *config;    /* loaded on first use by cli_config() */
+  const char *prog;
+};
+
+/* Parse argv (argv[0] is the command name) against opts (terminated by {0}). Positional arguments
+ * are returned in *pos / *npos (borrowed from argv). --help prints the command's help and returns
+ * CLI_DONE. Errors print "obridge CMD: unknown option '--x'" and the usage line, and return
+ * OB_EUSAGE. */
+int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **argv,
+              char ***pos, int *npos);
+void cli_help(const struct cli_cmd *cmd, const struct cli_opt *opts, bool to_stderr);
+struct cli_opt *cli_opt(struct cli_opt *opts, const char *name);
+
+/* Dispatch to a subcommand of cmd (argv[0] is cmd's name). */
+int cli_dispatch(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv);
+
+/* Load the config (once): --config, $OBRIDGE_CONFIG, ./obridge.json, else defaults; then the
+ * environment. On failure prints the error and returns NULL with *rc set. */
+struct ob_config *cli_config(struct cli *cli, int *rc);
+
+/* Print "obridge: error: MSG" to stderr and return the CLI exit code for code. */
+int cli_fail(int code, const struct ob_err *err);
+int cli_failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write a whole buffer to stdout; returns 0 or CLI_EXIT_FAIL. */
+int cli_out(const char *s, size_t n);
+
+/* Every top-level command, defined in its own cmd_*.c file. */
+extern const struct cli_cmd cli_cmd_db;
+extern const struct cli_cmd cli_cmd_doctor;
+extern const struct cli_cmd cli_cmd_config;
+#endif

@@ -1,0 +1,21 @@
+# Every third-party dependency is found here, once, with pkg-config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(YAJL REQUIRED IMPORTED_TARGET yajl)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
+pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
+
+# libsecp256k1 must have the recovery module: Ethereum's v needs it.
+include(CheckSymbolExists)
+set(CMAKE_REQUIRED_INCLUDES ${SECP256K1_INCLUDE_DIRS})
+set(CMAKE_REQUIRED_LIBRARIES ${SECP256K1_LINK_LIBRARIES})
+check_symbol_exists(secp256k1_ecdsa_sign_recoverable "secp256k1.h;secp256k1_recovery.h" OB_HAVE_SECP_RECOVERY)
+unset(CMAKE_REQUIRED_INCLUDES)
+unset(CMAKE_REQUIRED_LIBRARIES)
+if(NOT OB_HAVE_SECP_RECOVERY)
+  message(FATAL_ERROR "libsecp256k1 lacks the recovery module (secp256k1_recovery.h): install Debian's libsecp256k1-dev")
+endif()

@@ -1,0 +1,245 @@
+/* The one file that includes libpq. */
+#include "ob/db/db.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ob/core/alloc.h"
+#include "ob/core/err.h"
+#include "ob/core/log.h"
+#include "ob/core/util.h"
+
+struct db {
+  PGconn *conn;
+  char *conninfo_url;
+  char redacted[512];
+  unsigned connect_timeout_s;
+  char *application_name;
+  unsigned statement_timeout_ms;
+  bool in_tx;
+  char version[32];
+};
+
+struct db_res {
+  PGresult *r;
+};
+
+void db_opts_init(struct db_opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->connect_timeout_s = 5;
+  o->application_name = "obridge";
+}
+
+static int connect_now(struct db *db, struct ob_err *err) {
+  char timeout[16], stmt[48];
+  const char *keys[6], *vals[6];
+  int n = 0;
+  snprintf(timeout, sizeof(timeout), "%u", db->connect_timeout_s);
+  keys[n] = "dbname"; vals[n++] = db->conninfo_url; /* expand_dbname: the URL itself */
+  keys[n] = "connect_timeout"; vals[n++] = timeout;
+  keys[n] = "application_name"; vals[n++] = db->application_name;
+  if (db->statement_timeout_ms) {
+    snprintf(stmt, sizeof(stmt), "-c statement_timeout=%u", db->statement_timeout_ms);
+    keys[n] = "options"; vals[n++] = stmt;
+  }
+  keys[n] = NULL; vals[n] = NULL;
+  if (db->conn) PQfinish(db->conn);
+  db->conn = PQconnectdbParams(keys, vals, 1);
+  if (!db->conn) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  if (PQstatus(db->conn) != CONNECTION_OK) {
+    const char *m = PQerrorMessage(db->conn);
+    int code = strstr(m, "invalid") && strstr(m, "URI") ? OB_EINVAL : OB_EUNREACH;
+    ob_err_set(err, code, "cannot connect to PostgreSQL at '%s': %.*s", db->redacted,
+               (int)strcspn(m, "\n"), m);
+    return code;
+  }
+  PQsetNoticeProcessor(db->conn, NULL, NULL);
+  snprintf(db->version, sizeof(db->version), "%d.%d", PQserverVersion(db->conn) / 10000,
+           PQserverVersion(db->conn) % 10000);
+  db->in_tx = false;
+  return 0;
+}
+
+int db_open(struct db **out, const struct db_opts *o, struct ob_err *err) {
+  struct db *db;
+  int rc;
+  *out = NULL;
+  if (!o->url || !*o->url) return ob_err_set(err, OB_EINVAL, "no database URL configured");
+  db = ob_calloc(1, sizeof(*db));
+  if (!db) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  db->conninfo_url = ob_strdup(o->url);
+  db->application_name = ob_strdup(o->application_name ? o->application_name : "obridge");
+  db->connect_timeout_s = o->connect_timeout_s ? o->connect_timeout_s : 5;
+  db->statement_timeout_ms = o->statement_timeout_ms;
+  ob_log_redact_url(db->redacted, sizeof(db->redacted), o->url);
+  rc = connect_now(db, err);
+  if (rc) {
+    db_close(db);
+    return rc;
+  }
+  *out = db;
+  return 0;
+}
+
+void db_close(struct db *db) {
+  if (!db) return;
+  if (db->conn) PQfinish(db->conn);
+  ob_free(db->conninfo_url);
+  ob_free(db->application_name);
+  ob_free(db);
+}
+
+int db_reconnect(struct db *db, struct ob_err *err) {
+  OB_LOG(OB_LOG_WARN, "db", "reconnecting", "url", db->redacted, NULL);
+  return connect_now(db, err);
+}
+
+const char *db_server_version(struct db *db) { return db->version; }
+bool db_in_tx(const struct db *db) { return db->in_tx; }
+
+static bool conn_lost(struct db *db, const char *state) {
+  /* 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; 08xxx connection. */
+  if (PQstatus(db->conn) == CONNECTION_BAD) return true;
+  return state && (strncmp(state, "57P0", 4) == 0 || strncmp(state, "08", 2) == 0);
+}
+
+static int result_error(struct db *db, PGresult *r, struct ob_err *err) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+  int code;
+  if (conn_lost(db, state)) code = OB_EUNREACH;
+  else if (state && (!strcmp(state, "23505") || !strcmp(state, "40001") || !strcmp(state, "40P01")))
+    code = OB_ECONFLICT;
+  else code = OB_EPEER;
+  if (err) {
+    snprintf(err->pg_sqlstate, sizeof(err->pg_sqlstate), "%s", state ? state : "");
+  }
+  ob_err_set(err, code, "postgresql: %.*s", (int)strcspn(m && *m ? m : "connection lost", "\n"),
+             m && *m ? m : "connection lost");
+  if (err) snprintf(err->pg_sqlstate, sizeof(err->pg_sqlstate), "%s", state ? state : "");
+  return code;
+}
+
+static int exec_once(struct db *db, struct db_res **res, const char *sql, int nparams,
+                     const char *const *params, struct ob_err *err) {
+  PGresult *r = nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+                             : PQexec(db->conn, sql);
+  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    int rc = result_error(db, r, err);
+    PQclear(r);
+    return rc;
+  }
+  if (res) {
+    *res = ob_malloc(sizeof(**res));
+    if (!*res) {
+      PQclear(r);
+      return ob_err_set(err, OB_ENOMEM, "out of memory");
+    }
+    (*res)->r = r;
+  } else {
+    PQclear(r);
+  }
+  return 0;
+}
+
+static int exec_retry(struct db *db, struct db_res **res, unsigned flags, const char *sql,
+                      int nparams, const char *const *params, struct ob_err *err) {
+  int rc;
+  if (res) *res = NULL;
+  if (PQstatus(db->conn) != CONNECTION_OK && !db->in_tx) {
+    rc = db_reconnect(db, err);
+    if (rc) return rc;
+  }
+  rc = exec_once(db, res, sql, nparams, params, err);
+  if (rc == OB_EUNREACH && !db->in_tx && (flags & DB_RETRY)) {
+    /* The server went away (restart, failover): one reconnect, then the same statement again. */
+    for (int attempt = 0; attempt < 20; attempt++) {
+      rc = db_reconnect(db, err);
+      if (rc == 0) break;
+      ob_sleep_ms(250);
+    }
+    if (rc) return rc;
+    rc = exec_once(db, res, sql, nparams, params, err);
+  }
+  return rc;
+}
+
+int db_exec(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
+            const char *const *params, struct ob_err *err) {
+  return exec_retry(db, res, flags, sql, nparams < 0 ? 0 : nparams, params, err);
+}
+
+int db_exec_script(struct db *db, const char *sql, struct ob_err *err) {
+  return exec_retry(db, NULL, 0, sql, -1, NULL, err);
+}
+
+size_t db_res_rows(const struct db_res *r) { return r ? (size_t)PQntuples(r->r) : 0; }
+size_t db_res_cols(const struct db_res *r) { return r ? (size_t)PQnfields(r->r) : 0; }
+const char *db_res_get(const struct db_res *r, size_t row, size_t col) {
+  if (!r || PQgetisnull(r->r, (int)row, (int)col)) return NULL;
+  return PQgetvalue(r->r, (int)row, (int)col);
+}
+const char *db_res_name(const struct db_res *r, size_t col) { return PQfname(r->r, (int)col); }
+int db_res_col(const struct db_res *r, const char *name) { return PQfnumber(r->r, name); }
+const char *db_res_cmd_tuples(const struct db_res *r) { return r ? PQcmdTuples(r->r) : ""; }
+void db_res_free(struct db_res *r) {
+  if (!r) return;
+  PQclear(r->r);
+  ob_free(r);
+}
+
+int db_tx(struct db *db, int (*fn)(struct db *, void *, struct ob_err *), void *ud, struct ob_err *err) {
+  int rc = 0;
+  for (int attempt = 0; attempt < 5; attempt++) {
+    rc = exec_retry(db, NULL, DB_RETRY, "BEGIN", 0, NULL, err);
+    if (rc) return rc;
+    db->in_tx = true;
+    rc = fn(db, ud, err);
+    if (rc) {
+      bool lost = PQstatus(db->conn) != CONNECTION_OK;
+      struct ob_err keep;
+      if (err) keep = *err;
+      if (!lost) exec_once(db, NULL, "ROLLBACK", 0, NULL, NULL);
+      db->in_tx = false;
+      if (err) *err = keep;
+      if (rc == OB_ECONFLICT && err && (!strcmp(err->pg_sqlstate, "40001") || !strcmp(err->pg_sqlstate, "40P01")))
+        continue;
+      if (rc == OB_EUNREACH && lost) {
+        /* Nothing was committed: reconnect and run the transaction again. */
+        if (db_reconnect(db, NULL) == 0) continue;
+      }
+      return rc;
+    }
+    rc = exec_once(db, NULL, "COMMIT", 0, NULL, err);
+    db->in_tx = false;
+    if (rc == OB_EUNREACH)
+      return ob_err_prefix(err, rc, "commit outcome unknown");
+    if (rc == OB_ECONFLICT && err && (!strcmp(err->pg_sqlstate, "40001") || !strcmp(err->pg_sqlstate, "40P01")))
+      continue;
+    return rc;
+  }
+  return rc;
+}
+
+int db_advisory_lock(struct db *db, const char *name, bool try_only, struct ob_err *err) {
+  const char *params[1] = {name};
+  struct db_res *r;
+  int rc = db_exec(db, &r, 0,
+                   try_only ? "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
+                            : "SELECT pg_advisory_lock(hashtextextended($1, 0)), true",
+                   1, params, err);
+  if (rc) return rc;
+  rc = (try_only && strcmp(db_res_get(r, 0, 0), "t") != 0)
+           ? ob_err_set(err, OB_ECONFLICT, "lock '%s' is held by another process", name)
+           : 0;
+  db_res_free(r);
+  return rc;
+}
+
+int db_advisory_unlock(struct db *db, const char *name, struct ob_err *err) {
+  const char *params[1] = {name};
+  return db_exec(db, NULL, 0, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", 1, params, err);
+}
