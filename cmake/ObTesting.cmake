@@ -65,3 +65,24 @@ function(ob_add_peer_fixture peer)
   set_tests_properties(peers/up_${peer} PROPERTIES FIXTURES_SETUP peer_${peer} LABELS peer TIMEOUT 120)
   set_tests_properties(peers/down_${peer} PROPERTIES FIXTURES_CLEANUP peer_${peer} LABELS peer TIMEOUT 60)
 endfunction()
+
+# ob_add_fuzzer(NAME SOURCES harness.c LIBS ob::chain)
+#   The harness defines LLVMFuzzerTestOneInput. With OB_FUZZ=ON it becomes a libFuzzer binary
+#   fuzz_NAME (run: fuzz_NAME tests/fuzz/corpus/NAME). Always, it is also linked with a small
+#   replay main into replay_NAME and registered as the unit test fuzz/NAME, which runs every file
+#   of tests/fuzz/corpus/NAME — so the committed corpus and every crasher saved there stay
+#   regression tests in every build.
+function(ob_add_fuzzer name)
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(replay_${name} ${F_SOURCES} ${OB_SOURCE_DIR}/tests/fuzz/replay_main.c)
+  target_link_libraries(replay_${name} PRIVATE ${F_LIBS})
+  ob_target_warnings(replay_${name})
+  add_test(NAME fuzz/${name} COMMAND replay_${name} ${OB_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  set_tests_properties(fuzz/${name} PROPERTIES LABELS unit TIMEOUT 300)
+  if(OB_FUZZ)
+    add_executable(fuzz_${name} ${F_SOURCES})
+    target_link_libraries(fuzz_${name} PRIVATE ${F_LIBS})
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    ob_target_warnings(fuzz_${name})
+  endif()
+endfunction()
