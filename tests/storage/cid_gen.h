@@ -1,9 +1,11 @@
 /* Test bytes "gen N" of IPFS.md: SHA-256("ipfspeer" ‖ uint64 big-endian k) for k = 0, 1, …,
- * concatenated and cut to N bytes. Streams: fill any buffer at any offset. */
+ * concatenated and cut to N bytes; and "sparse N" (below). Both stream: fill any buffer at any
+ * offset. */
 #ifndef OB_TEST_CID_GEN_H
 #define OB_TEST_CID_GEN_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ob/core/sha256.h"
 
@@ -19,6 +21,19 @@ static inline void cid_gen_fill(uint8_t *out, uint64_t off, size_t n) {
     out += take;
     off += take;
     n -= take;
+  }
+}
+
+/* "sparse N": zero bytes except that every 64 KiB boundary carries its offset as a uint64
+ * big-endian, so every chunk differs and gigabytes cost nothing to generate. */
+static inline void cid_sparse_fill(uint8_t *out, uint64_t off, size_t n) {
+  uint64_t first = ((off > 7 ? off - 7 : 0) + 65535) / 65536 * 65536;
+  for (size_t i = 0; i < n; i++) out[i] = 0;
+  for (uint64_t m = first; m < off + n; m += 65536) {
+    for (int i = 0; i < 8; i++) {
+      uint64_t pos = m + (uint64_t)i;
+      if (pos >= off && pos < off + n) out[pos - off] = (uint8_t)(m >> (56 - 8 * i));
+    }
   }
 }
 #endif
