@@ -88,11 +88,36 @@ int ipfs_cid_from_bytes(struct ipfs_cid *out, const uint8_t *bytes, size_t len, 
   return 0;
 }
 
+/* The first character of text outside alphabet (either case when fold), as an index or len. */
+static size_t first_invalid(const char *text, size_t len, const char *alphabet, bool fold) {
+  for (size_t i = 0; i < len; i++) {
+    char ch = fold && text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    if (!ch || !strchr(alphabet, ch)) return i;
+  }
+  return len;
+}
+
+/* Positions in messages count from the start of the whole text, prefix included. */
+static const char *bad_char(struct ob_err *e, const char *text, size_t len, size_t start,
+                            const char *alphabet, bool fold, const char *base) {
+  size_t at = start + first_invalid(text + start, len - start, alphabet, fold);
+  if (at == len) return NULL;
+  ob_err_set(e, OB_EPARSE, "invalid %s character '%c' at position %zu", base, text[at], at);
+  return e->msg;
+}
+
 /* Decode text into c->bytes; returns NULL or a reason. */
 static const char *decode_text(struct ipfs_cid *c, const char *text, size_t len, bool *v0text,
                                struct ob_err *e) {
+  static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+  static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  const char *why;
   int rc;
   *v0text = false;
+  if ((text[0] == 'b' || text[0] == 'B') && (why = bad_char(e, text, len, 1, b32, true, "base32")))
+    return why;
+  if ((text[0] == 'z' || text[0] == 'Q') && (why = bad_char(e, text, len, text[0] == 'z', b58, false, "base58btc")))
+    return why;
   if (len == CIDV0_TEXT_LEN && text[0] == 'Q' && text[1] == 'm') {
     *v0text = true;
     rc = ipfs_base58btc_decode(c->bytes, sizeof c->bytes, &c->len, text, len, e);
