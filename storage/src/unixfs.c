@@ -265,9 +265,9 @@ int ipfs_cid_of_path(struct ipfs_cid *cid, struct ipfs_dag_info *info, const cha
   int fd, rc;
   ob_err_clear(err);
   fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return ob_err_set(err, errno == ENOENT ? OB_ENOENT : OB_EIO, "cannot open '%s': %s", path,
-                      strerror(errno));
+  if (fd < 0) /* a path that is missing or not ours to read is bad input, not a failure */
+    return ob_err_set(err, errno == ENOENT ? OB_ENOENT : errno == EACCES || errno == EPERM ? OB_EINVAL : OB_EIO,
+                      "cannot open '%s': %s", path, strerror(errno));
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     close(fd);
     return ob_err_set(err, OB_EINVAL, "cannot hash '%s': is a directory", path);

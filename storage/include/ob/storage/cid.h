@@ -138,8 +138,8 @@ void ipfs_dag_builder_free(struct ipfs_dag_builder *b);
 int ipfs_cid_of_fd(struct ipfs_cid *cid, struct ipfs_dag_info *info, int fd,
                    enum ipfs_profile profile, const char *name, struct ob_err *err);
 
-/* The same over a path ("-" is not special here). OB_ENOENT / OB_EIO name the path; a directory
- * is OB_EINVAL "cannot hash 'x': is a directory". */
+/* The same over a path ("-" is not special here). Errors name the path: OB_ENOENT (missing),
+ * OB_EINVAL (permission denied; a directory: "cannot hash 'x': is a directory"), OB_EIO. */
 int ipfs_cid_of_path(struct ipfs_cid *cid, struct ipfs_dag_info *info, const char *path,
                      enum ipfs_profile profile, struct ob_err *err);
 #endif
