@@ -122,10 +122,10 @@ static const char *decode_text(struct ipfs_cid *c, const char *text, size_t len,
     *v0text = true;
     rc = ipfs_base58btc_decode(c->bytes, sizeof c->bytes, &c->len, text, len, e);
   } else if (text[0] == 'b' || text[0] == 'B') {
-    for (size_t i = 2; i < len; i++) /* one case throughout, as multibase requires */
+    for (size_t i = 1; i < len; i++) /* 'b' is lower-case base32, 'B' upper-case */
       if ((text[i] >= 'a' && text[i] <= 'z' && text[0] == 'B') ||
           (text[i] >= 'A' && text[i] <= 'Z' && text[0] == 'b'))
-        return "mixed case in base32";
+        return "base32 letters in the wrong case for the multibase prefix";
     rc = ipfs_base32_decode(c->bytes, sizeof c->bytes, &c->len, text + 1, len - 1, e);
   } else if (text[0] == 'z') {
     rc = ipfs_base58btc_decode(c->bytes, sizeof c->bytes, &c->len, text + 1, len - 1, e);

@@ -22,7 +22,7 @@
 #include "ob/core/sha256.h"
 
 #define MAX_LEVELS 12      /* 174^12 chunks is far beyond any file */
-#define FD_READ_CHUNKS 8   /* read() size in chunks: 2 MiB (v0) or 8 MiB (v1) */
+#define FD_READ_BYTES ((size_t)2 << 20) /* read() size: whole chunks, fits in L2/L3 caches */
 
 enum builder_state { B_OPEN, B_DONE, B_FAILED };
 
@@ -229,7 +229,8 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t cap) {
 int ipfs_cid_of_fd(struct ipfs_cid *cid, struct ipfs_dag_info *info, int fd,
                    enum ipfs_profile profile, const char *name, struct ob_err *err) {
   struct ipfs_dag_builder *b;
-  size_t cap = ipfs_profile_params(profile)->chunk_size * FD_READ_CHUNKS;
+  size_t chunk = ipfs_profile_params(profile)->chunk_size;
+  size_t cap = FD_READ_BYTES > chunk ? FD_READ_BYTES / chunk * chunk : chunk;
   uint8_t *buf;
   ssize_t r;
   int rc;

@@ -320,7 +320,8 @@ OB_TEST(cid_parse_errors) {
   bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3f", "base32 text");
   bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3", "multihash digest truncated");
   bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3fuaa", "trailing bytes after the multihash");
-  bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcW3fu", "mixed case");
+  bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcW3fu", "wrong case");
+  bad_cid("bAfkqablimvwgy3y", "wrong case"); /* found by fuzz_cid */
   bad_cid("bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw1fu", "invalid base32 character '1' at position 56");
   bad_cid("b", "malformed version");
   bad_cid("z", "malformed version");
