@@ -11,6 +11,7 @@
 #include "kubo_int.h"
 #include "ob/core/alloc.h"
 #include "ob/core/log.h"
+#include "ob/core/util.h"
 
 struct kubo__http {
   CURL *easy;
@@ -23,7 +24,9 @@ struct call_ctx {
   struct kubo__reply *reply;
   int read_rc;
   struct ob_err read_err;
-  bool canceled;
+  bool canceled, stalled;
+  uint64_t last_bytes, last_change_ms; /* no-progress detection */
+  unsigned stall_ms;
 };
 
 int kubo__http_new(struct kubo__http **out, unsigned connect_timeout_s, unsigned stall_timeout_s,
@@ -67,8 +70,18 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud) {
 
 static int on_xfer(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
   struct call_ctx *c = ud;
+  uint64_t now = ob_mono_ms(), moved = (uint64_t)ulnow + (uint64_t)dlnow;
   (void)dltotal;
   (void)ultotal;
+  /* curl calls this at least once a second, bytes moving or not: a stall is seen within about a
+   * second of stall_timeout_s (CURLOPT_LOW_SPEED_* would add its 5 s averaging window). */
+  if (moved != c->last_bytes) {
+    c->last_bytes = moved;
+    c->last_change_ms = now;
+  } else if (now - c->last_change_ms >= c->stall_ms) {
+    c->stalled = true;
+    return 1;
+  }
   if (c->req->progress && c->req->progress(c->req->progress_ud, (uint64_t)ulnow, (uint64_t)dlnow)) {
     c->canceled = true;
     return 1;
@@ -82,9 +95,7 @@ static void set_common(struct kubo__http *h, struct call_ctx *c) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)h->connect_timeout_s);
-  /* No total timeout: fail only when no byte moved for stall_timeout_s. */
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)h->stall_timeout_s);
+  /* No total timeout: on_xfer fails the call when no byte moved for stall_timeout_s. */
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
@@ -102,6 +113,8 @@ static int map_curl(struct kubo__http *h, struct call_ctx *c, CURLcode res, stru
     if (err) *err = c->read_err;
     return c->read_rc;
   }
+  if (c->stalled)
+    return ob_err_set(err, OB_ETIMEDOUT, "kubo: no progress for %u s", h->stall_timeout_s);
   if (c->canceled) return ob_err_set(err, OB_ECANCELED, "kubo: canceled");
   if (c->reply->rc) return kubo__reply_finish(c->reply, err);
   /* The node answered with an error and then closed: its message is worth more than ours. */
@@ -121,7 +134,8 @@ static int map_curl(struct kubo__http *h, struct call_ctx *c, CURLcode res, stru
 
 int kubo__http_post(struct kubo__http *h, const struct kubo__req *req, struct kubo__reply *reply,
                     struct ob_err *err) {
-  struct call_ctx c = {.req = req, .reply = reply};
+  struct call_ctx c = {.req = req, .reply = reply, .last_change_ms = ob_mono_ms(),
+                       .stall_ms = h->stall_timeout_s * 1000u};
   struct curl_slist *hdrs = NULL;
   curl_mime *mime = NULL;
   CURLcode res;
