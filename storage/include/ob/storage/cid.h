@@ -111,9 +111,9 @@ struct ipfs_dag_info {
 
 struct ipfs_dag_builder;
 
-/* Allocates the builder: one chunk buffer (256 KiB or 1 MiB) plus, as the file grows, one array
- * of max_links links (about 70 bytes each) per level of the tree. Memory never depends on the
- * file size beyond that (a 1 TiB v1 file needs 4 levels).
+/* Allocates the builder: one chunk buffer (256 KiB or 1 MiB), a scratch for one node (80 KiB for
+ * v1), and, as the file grows, one array of max_links links (64 bytes each) per level of the tree.
+ * Memory never depends on the file size beyond that (a 1 TiB v1 file has 2 levels).
  * Returns: 0; OB_ENOMEM; OB_EINVAL for a profile outside the enum. */
 int ipfs_dag_builder_new(struct ipfs_dag_builder **out, enum ipfs_profile profile,
                          struct ob_err *err);
