@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "ob/core/alloc.h"
 #include "ob/core/buf.h"
 #include "ob/core/json.h"
 #include "ob/storage/cid.h"
@@ -63,25 +64,19 @@ static int print_json(const char *path, enum ipfs_profile prof, const char *text
   return rc ? CLI_EXIT_FAIL : 0;
 }
 
-static int run_cid(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {
-      {"profile", CLI_VALUE, "P", "unixfs-v0-2015 or unixfs-v1-2025 (default: config ipfs.profile)"},
-      {"check", CLI_VALUE, "CID", "compare with this CID (its version picks the profile); exit 1 if it differs"},
-      {"json", CLI_FLAG, NULL, "print the CID, profile, sizes and DAG shape as JSON"},
-      {0}};
+static int cid_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos,
+                    const struct cli_cmd *self) {
   struct ipfs_cid cid, check;
   struct ipfs_dag_info info;
   struct ob_err err;
   enum ipfs_profile prof;
-  char text[IPFS_CID_TEXT_MAX], **pos = NULL;
-  const char *check_text, *path;
+  char text[IPFS_CID_TEXT_MAX];
+  const char *check_text = cli_opt(opts, "check")->value, *path;
   bool same = false;
-  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  int rc;
   ob_err_clear(&err);
   if (npos != 1) return cli_failf(OB_EUSAGE, "cid: expected one FILE (or - for stdin), got %d; usage: obridge %s", npos, self->usage);
   path = pos[0];
-  check_text = cli_opt(opts, "check")->value;
   if (check_text && (rc = ipfs_cid_parse(&check, check_text, &err))) return cli_fail(rc, &err);
   if ((rc = pick_profile(cli, cli_opt(opts, "profile")->value, check_text ? &check : NULL, &prof, &err)))
     return cli_fail(rc, &err);
@@ -100,6 +95,24 @@ static int run_cid(struct cli *cli, int argc, char **argv, const struct cli_cmd 
   if (check_text && !same)
     return cli_failf(OB_EMISMATCH, "'%s' has CID %s, not %s", path, text, check_text);
   return 0;
+}
+
+static int run_cid(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {
+      {"profile", CLI_VALUE, "P", "unixfs-v0-2015 or unixfs-v1-2025 (default: config ipfs.profile)"},
+      {"check", CLI_VALUE, "CID", "compare with this CID (its version picks the profile); exit 1 if it differs"},
+      {"json", CLI_FLAG, NULL, "print the CID, profile, sizes and DAG shape as JSON"},
+      {0}};
+  char **pos = NULL;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  if (rc) {
+    rc = rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  } else {
+    rc = cid_main(cli, opts, pos, npos, self);
+    if (npos) ob_free(pos); /* cli_parse hands over the array when it is not empty */
+  }
+  for (struct cli_opt *o = opts; o->name; o++) ob_free(o->values);
+  return rc;
 }
 
 const struct cli_cmd cli_cmd_cid = {
