@@ -406,3 +406,49 @@ OB_TEST(multibase_errors_and_varints) {
   OB_CHECK_EQ(ipfs_varint_put(vb, UINT64_MAX), 10);
   OB_CHECK_EQ(ipfs_varint_get(vb, 10, &v), 0); /* over 9 bytes */
 }
+
+/* ---- allocation failures ---------------------------------------------------------------------- */
+
+static long fail_after = -1;
+static void *failing_malloc(size_t n) { return fail_after-- == 0 ? NULL : malloc(n); }
+static void *failing_realloc(void *p, size_t n) { return fail_after-- == 0 ? NULL : realloc(p, n); }
+
+/* Fail allocation 0, 1, 2, … of a whole builder run (a 3-level v0 DAG would be too big, so a
+ * 2-level one: 175 chunks); each failure is reported as OB_ENOMEM, nothing leaks (ASan), and the
+ * first run without a failure gives the known CID. */
+OB_TEST(builder_allocation_failures) {
+  const struct ob_allocator a = {failing_malloc, failing_realloc, free};
+  const size_t size = 45613057, piece = 1 << 20;
+  uint8_t *buf = malloc(piece);
+  bool done = false;
+  OB_REQUIRE(buf != NULL);
+  for (long n = 0; !done && n < 50; n++) {
+    struct ipfs_dag_builder *b = NULL;
+    struct ipfs_cid cid;
+    struct ob_err err;
+    int rc;
+    ob_set_allocator(&a);
+    fail_after = n;
+    rc = ipfs_dag_builder_new(&b, IPFS_PROFILE_V0_2015, &err);
+    for (size_t off = 0; !rc && off < size; off += piece) {
+      size_t take = size - off < piece ? size - off : piece;
+      cid_gen_fill(buf, off, take);
+      rc = ipfs_dag_builder_update(b, buf, take);
+    }
+    if (!rc) rc = ipfs_dag_builder_finish(b, &cid, NULL, &err);
+    fail_after = -1;
+    ob_set_allocator(NULL);
+    ipfs_dag_builder_free(b);
+    if (rc) {
+      OB_CHECK_MSG(rc == OB_ENOMEM, "allocation %ld: got %d", n, rc);
+    } else {
+      char t[IPFS_CID_TEXT_MAX];
+      ipfs_cid_format(t, sizeof t, &cid);
+      OB_CHECK_STR(t, "QmdJBiAArmoYy6XoyxALegjRCa8Qw4c7dcyh98zzsKEzSS");
+      OB_CHECK_MSG(n >= 4, "only %ld allocations: builder, chunk, node, two levels", n);
+      done = true;
+    }
+  }
+  OB_CHECK(done);
+  free(buf);
+}
