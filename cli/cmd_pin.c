@@ -145,6 +145,11 @@ static void catch_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
+/* cli_parse hands over an array of positional arguments when there are any. */
+static void free_pos(char **pos, int npos) {
+  if (npos > 0) ob_free(pos);
+}
+
 /* ---- pin add ---- */
 struct origin {
   enum ipfs_pin_origin kind;
@@ -287,21 +292,13 @@ static int print_result(struct pin_env *e, const char *id, bool json, bool wait)
   return 0;
 }
 
-static int run_add(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {
-      {"name", CLI_VALUE, "NAME", "name of the pin (default: the file name)"},
-      {"profile", CLI_VALUE, "PROFILE", "unixfs-v0-2015 or unixfs-v1-2025 (default: ipfs.profile)"},
-      {"no-wait", CLI_FLAG, NULL, "only queue the jobs (a 'pin worker' runs them); print request ids"},
-      {"json", CLI_FLAG, NULL, "print one JSON object per job"},
-      {0}};
+static int add_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos, const struct cli_cmd *self) {
   struct origin *orig = NULL;
   struct pin_env e;
   struct ob_err err;
   enum ipfs_profile prof;
-  char **pos = NULL;
-  int npos = 0, exit_code = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  int exit_code = 0, rc;
   bool json, wait;
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   json = cli_opt(opts, "json")->set;
   wait = !cli_opt(opts, "no-wait")->set;
   ob_err_clear(&err);
@@ -341,6 +338,21 @@ out_free:
   return exit_code;
 }
 
+static int run_add(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {
+      {"name", CLI_VALUE, "NAME", "name of the pin (default: the file name)"},
+      {"profile", CLI_VALUE, "PROFILE", "unixfs-v0-2015 or unixfs-v1-2025 (default: ipfs.profile)"},
+      {"no-wait", CLI_FLAG, NULL, "only queue the jobs (a 'pin worker' runs them); print request ids"},
+      {"json", CLI_FLAG, NULL, "print one JSON object per job"},
+      {0}};
+  char **pos = NULL;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  rc = add_main(cli, opts, pos, npos, self);
+  free_pos(pos, npos);
+  return rc;
+}
+
 /* ---- ls, status ---- */
 static int run_ls(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
   struct cli_opt opts[] = {{"status", CLI_VALUE, "STATUS", "only jobs in this state: queued, pinning, pinned or failed"},
@@ -375,15 +387,12 @@ static int canon_cid(const char *arg, char out[IPFS_CID_TEXT_MAX], struct ob_err
 
 static bool looks_uuid(const char *s) { return strlen(s) == 36 && s[8] == '-' && s[13] == '-'; }
 
-static int run_status(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print JSON (one object; an array if the CID has several jobs)"}, {0}};
+static int status_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos, const struct cli_cmd *self) {
   struct db *db = NULL;
   struct db_res *r = NULL;
   struct ob_err err;
   char key[IPFS_CID_TEXT_MAX];
-  char **pos = NULL;
-  int npos = 0, exit_code = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  int exit_code = 0, rc;
   ob_err_clear(&err);
   if (npos != 1) return cli_failf(OB_EUSAGE, "pin status: give one CID or request id\nusage: obridge %s", self->usage);
   if (looks_uuid(pos[0])) snprintf(key, sizeof(key), "%s", pos[0]);
@@ -398,16 +407,23 @@ static int run_status(struct cli *cli, int argc, char **argv, const struct cli_c
   return exit_code;
 }
 
+static int run_status(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print JSON (one object; an array if the CID has several jobs)"}, {0}};
+  char **pos = NULL;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  rc = status_main(cli, opts, pos, npos, self);
+  free_pos(pos, npos);
+  return rc;
+}
+
 /* ---- rm ---- */
-static int run_rm(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print {\"cid\",\"removed\"}"}, {0}};
+static int rm_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos, const struct cli_cmd *self) {
   struct pin_env e;
   struct ob_err err;
   char cid[IPFS_CID_TEXT_MAX];
-  char **pos = NULL;
   uint64_t rows = 0;
-  int npos = 0, exit_code = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  int exit_code = 0, rc;
   ob_err_clear(&err);
   if (npos != 1) return cli_failf(OB_EUSAGE, "pin rm: give one CID\nusage: obridge %s", self->usage);
   if ((rc = canon_cid(pos[0], cid, &err))) return cli_fail(rc, &err);
@@ -426,6 +442,16 @@ static int run_rm(struct cli *cli, int argc, char **argv, const struct cli_cmd *
   }
   env_close(&e);
   return exit_code;
+}
+
+static int run_rm(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print {\"cid\",\"removed\"}"}, {0}};
+  char **pos = NULL;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  rc = rm_main(cli, opts, pos, npos, self);
+  free_pos(pos, npos);
+  return rc;
 }
 
 /* ---- verify ---- */
@@ -473,13 +499,10 @@ static int verify_rows(struct pin_env *e, const struct db_res *r, bool json, int
   return 0;
 }
 
-static int run_verify(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print one JSON object per pin"}, {0}};
+static int verify_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos, const struct cli_cmd *self) {
   struct pin_env e;
   struct ob_err err;
-  char **pos = NULL;
-  int npos = 0, bad = 0, exit_code = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  int bad = 0, exit_code = 0, rc;
   ob_err_clear(&err);
   for (int i = 0; i < npos; i++) {
     char cid[IPFS_CID_TEXT_MAX];
@@ -501,6 +524,16 @@ static int run_verify(struct cli *cli, int argc, char **argv, const struct cli_c
   if (!exit_code && bad) exit_code = cli_failf(OB_ECHECK, "%d pin%s failed verification (state updated)", bad, bad == 1 ? "" : "s");
   env_close(&e);
   return exit_code;
+}
+
+static int run_verify(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print one JSON object per pin"}, {0}};
+  char **pos = NULL;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  rc = verify_main(cli, opts, pos, npos, self);
+  free_pos(pos, npos);
+  return rc;
 }
 
 /* ---- recover, worker ---- */
