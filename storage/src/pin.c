@@ -145,8 +145,8 @@ static const char *base_name(const char *p) {
 
 /* Upload + local CID. On success *local is the local CID and res the node's answer. */
 static int upload(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
-                  struct ipfs_cid *local, struct ipfs_add_result *res, uint64_t *bytes,
-                  struct ob_err *err) {
+                  struct ipfs_cid *local, struct ipfs_dag_info *info, struct ipfs_add_result *res,
+                  uint64_t *bytes, struct ob_err *err) {
   const struct ipfs_profile_params *pp = ipfs_profile_params(job->profile);
   struct source src;
   struct tee t = {.src = &src, .o = o, .job = job, .last_beat_ms = ob_mono_ms()};
@@ -165,7 +165,7 @@ static int upload(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_jo
   rc = ipfs_kubo_add(o->kubo, &ao, tee_read, &t, NULL, NULL, res, err);
   if (!rc && src.size >= 0 && t.bytes != (uint64_t)src.size)
     rc = ob_err_set(err, OB_EIO, "'%s' changed size while it was uploaded", job->origin);
-  if (!rc) rc = ipfs_dag_builder_finish(t.dag, local, NULL, err);
+  if (!rc) rc = ipfs_dag_builder_finish(t.dag, local, info, err);
   *bytes = t.bytes;
   ipfs_dag_builder_free(t.dag);
 out_close:
@@ -175,7 +175,8 @@ out_close:
 
 /* The node's CID must equal ours as binary CIDs; then pin/ls must list it. */
 static int confirm(const struct ipfs_pin_worker_opts *o, const struct ipfs_cid *local,
-                   const struct ipfs_add_result *res, struct ob_err *err) {
+                   const struct ipfs_dag_info *info, const struct ipfs_add_result *res,
+                   struct ob_err *err) {
   struct ipfs_cid node;
   char want[IPFS_CID_TEXT_MAX];
   bool pinned = false;
@@ -189,6 +190,10 @@ static int confirm(const struct ipfs_pin_worker_opts *o, const struct ipfs_cid *
     return ob_err_set(err, OB_EMISMATCH, "cid mismatch: the node answered %s, the local CID is %s",
                       res->cid, want);
   }
+  /* Same CID implies the same DAG; a different Size would mean the node reports nonsense. */
+  if (res->size && res->size != info->dag_size)
+    return ob_err_set(err, OB_EMISMATCH, "size mismatch for %s: the node answered %llu, the local DAG has %llu bytes",
+                      want, (unsigned long long)res->size, (unsigned long long)info->dag_size);
   rc = ipfs_kubo_pin_ls(o->kubo, want, &pinned, NULL, 0, err);
   if (rc) return ob_err_prefix(err, rc, "cannot confirm the pin of %s", want);
   if (!pinned) return ob_err_set(err, OB_EPEER, "the node does not list %s as pinned after add", want);
@@ -205,6 +210,7 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
                      struct ipfs_pin_outcome *out) {
   struct ipfs_add_result res;
   struct ipfs_cid local;
+  struct ipfs_dag_info info;
   struct ob_err err;
   uint64_t bytes = 0;
   int rc;
@@ -213,8 +219,8 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   ob_err_clear(&err);
   OB_LOG(OB_LOG_INFO, "ipfs", "pin started", "request", job->request_id, "origin", job->origin,
          "profile", ipfs_profile_name(job->profile), NULL);
-  rc = upload(o, job, &local, &res, &bytes, &err);
-  if (!rc) rc = confirm(o, &local, &res, &err);
+  rc = upload(o, job, &local, &info, &res, &bytes, &err);
+  if (!rc) rc = confirm(o, &local, &info, &res, &err);
   out->size = bytes;
   if (!rc) {
     out->verdict = IPFS_PIN_DONE;
