@@ -1,11 +1,12 @@
-/* Local CIDs: known answers (measured on the IPFS node, see tests/vectors/cid/README.md), the
- * parser, multibase, and the streaming builder's invariants. */
+/* Local CIDs: known answers (tests/vectors/cid/unixfs.txt, measured on the IPFS node), the parser,
+ * multibase, and the streaming builder's invariants. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cid_gen.h"
 #include "ob/core/alloc.h"
+#include "ob/core/buf.h"
 #include "ob/core/err.h"
 #include "ob/core/util.h"
 #include "ob/storage/cid.h"
@@ -18,13 +19,13 @@
 
 enum pattern { GEN, SPARSE };
 
+/* One line of tests/vectors/cid/unixfs.txt. */
 struct vector {
   enum pattern pat;
   uint64_t size;
-  const char *v0;
-  uint64_t v0_size; /* the node's add "Size" (cumulative DAG size); 0 = not recorded */
-  const char *v1;
-  uint64_t v1_size;
+  enum ipfs_profile prof;
+  char cid[IPFS_CID_TEXT_MAX];
+  uint64_t dag_size;
 };
 
 static void pattern_fill(enum pattern pat, uint8_t *out, uint64_t off, size_t n) {
@@ -59,81 +60,75 @@ static int cid_of_pattern(char *text, struct ipfs_dag_info *info, enum ipfs_prof
   return rc;
 }
 
-static void check_vectors(const struct vector *v, size_t n, enum ipfs_profile prof) {
-  for (size_t i = 0; i < n; i++) {
-    char text[IPFS_CID_TEXT_MAX];
-    const char *want = prof == IPFS_PROFILE_V0_2015 ? v[i].v0 : v[i].v1;
-    uint64_t want_size = prof == IPFS_PROFILE_V0_2015 ? v[i].v0_size : v[i].v1_size;
-    struct ipfs_dag_info info;
-    if (!want) continue;
-    OB_CHECK_EQ(cid_of_pattern(text, &info, prof, v[i].pat, v[i].size), 0);
-    OB_CHECK_MSG(strcmp(text, want) == 0, "%s %s %" PRIu64 ": got %s, node says %s",
-                 ipfs_profile_name(prof), v[i].pat == GEN ? "gen" : "sparse", v[i].size, text, want);
-    OB_CHECK_EQ(info.file_size, v[i].size);
-    if (want_size) OB_CHECK_EQ(info.dag_size, want_size);
+enum which { SMALL, BIG }; /* BIG: 1 GiB and more */
+#define BIG_SIZE GIB
+
+static int parse_vector(struct vector *v, const char *line) {
+  char pat[16], prof[32];
+  if (sscanf(line, "%15s %" SCNu64 " %31s %139s %" SCNu64, pat, &v->size, prof, v->cid,
+             &v->dag_size) != 5)
+    return -1;
+  if (strcmp(pat, "gen") != 0 && strcmp(pat, "sparse") != 0) return -1;
+  v->pat = pat[0] == 'g' ? GEN : SPARSE;
+  return ipfs_profile_parse(&v->prof, prof, NULL) ? -1 : 0;
+}
+
+/* Check every vector of the file for this profile and size class; returns how many. */
+static int check_file_vectors(enum ipfs_profile prof, enum which which) {
+  struct ob_buf b;
+  struct ob_err err;
+  int n = 0, lineno = 0;
+  ob_buf_init(&b, 1 << 20);
+  if (ob_file_read(ob_test_src("tests/vectors/cid/unixfs.txt"), &b, 1 << 20, &err)) {
+    OB_CHECK_MSG(0, "%s", err.msg);
+    return 0;
   }
+  for (char *line = b.buf, *nl; *line; line = nl + 1) {
+    struct vector v;
+    char text[IPFS_CID_TEXT_MAX];
+    struct ipfs_dag_info info;
+    nl = strchr(line, '\n');
+    if (!nl) nl = line + strlen(line) - 1;
+    *nl = '\0';
+    lineno++;
+    if (line[0] == '#' || line[0] == '\0') continue;
+    if (parse_vector(&v, line)) {
+      OB_CHECK_MSG(0, "unixfs.txt:%d: malformed line '%s'", lineno, line);
+      continue;
+    }
+    if (v.prof != prof || (v.size >= BIG_SIZE) != (which == BIG)) continue;
+    n++;
+    OB_CHECK_EQ(cid_of_pattern(text, &info, prof, v.pat, v.size), 0);
+    OB_CHECK_MSG(strcmp(text, v.cid) == 0, "unixfs.txt:%d: %s: got %s", lineno, line, text);
+    OB_CHECK_MSG(info.dag_size == v.dag_size, "unixfs.txt:%d: %s: dag size %" PRIu64, lineno, line,
+                 info.dag_size);
+    OB_CHECK_EQ(info.file_size, v.size);
+  }
+  ob_buf_release(&b);
+  return n;
 }
 
-/* Known answers: each one is the js-ipfs node's add?only-hash=true for the same bytes (v1 with the
- * max-file-links patch); tests/storage/test_cid_peer.sh recomputes them against the node. */
-static const struct vector vectors[] = {
-    /* IPFS.md's table */
-    {GEN, 0, "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", 0,
-     "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", 0},
-    {GEN, 262144, "QmbsXuYMzxgdzr7PY5uiNUVWb5ZpgtVtU9xYS4kQQbYFUo", 0,
-     "bafkreifjqdsh2hnkiiad7e6l7azq3osmdo7n3wgajmiu27zkp2zl5mtdom", 0},
-    {GEN, 262145, "QmTdUeQcU2KQJCUeQ8NbNteod3WQhnRnredVrvHSN2jzWQ", 0,
-     "bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q", 0},
-    {GEN, 1048577, "QmPwfZXAL8GT5WPRWqXzShvQBRAf6cUMJA6Vv93RzyWSTq", 0,
-     "bafybeihkmyf6qf54asdb4ft7tbylcmpjxo3fh64bit5xdx2jylba7cqchu", 0},
-    {GEN, 31457280, "QmSuaJrMpSBvoW7c7EQz8oVfQ2rsEU8Z1F2NzA57RFcLXK", 0,
-     "bafybeif7pusnkte5zrrh2fmrgbpldsw6erkgtst4aszqgsjzhvwsasb6fy", 0},
-    {GEN, 45613056, "QmVMpsom4a2PkDLucQ8hFMvvSxqjGLVLfrrw6YfEJLhoW3", 0,
-     "bafybeid2mqoapnq6qdqn4ddk6tul6z5qfcqbnjqzhgj2texzppjrne5i34", 0},
-    {GEN, 45613057, "QmdJBiAArmoYy6XoyxALegjRCa8Qw4c7dcyh98zzsKEzSS", 0,
-     "bafybeieqwx52fxy3llxyugccclebsjweksoznsbmlykgn4kwwmoihar7mu", 0},
-    /* measured here on the patched js-ipfs node, add?only-hash=true (Size from the same answer) */
-    {GEN, 1, "QmWs25BiwkkgEEp7mx5dZ6dhE9ZyfMnhgUrwKKPpDPJkGJ", 9,
-     "bafkreihpfujh3y33sqv2vudbixsuwddbtipsemt3f2547pwhr5kwjl7dtu", 1},
-    {GEN, 12, "QmYoag9GxVvUqXKPij2PDQBv5X2cJJSGFRF45EnqJ7kWx9", 20,
-     "bafkreicv7czx2g4ya5xqpxn6zae3dazg3nupda7xotgpbf72x3qb3ugs4e", 12},
-    {GEN, 1048576, "QmUXKQd2iCCHz12YUQxqXvXzbHAWwtY1xqH5jJZoP5fYU2", 1048832,
-     "bafkreiheeeefb64nec74zvuoo2gzq5wsm7lzssdo3w35u7gnfhhkf7hcdy", 1048576},
-    {GEN, 104857600, "QmP7k3RnkZSBXvxHPZ4z3kSDKzsrkAZg84QMvPaN6EY8vD", 104882589,
-     "bafybeihgryx2ev2b6oqvtuse7labcdbwmjs4ojgb2soo7yiq75y5pzztki", 104862610},
-};
-
-/* v1 grows a level at 1025 chunks (1 GiB + 1); Kubo's answer (stock js-ipfs differs: it ignores
- * max-file-links), also gen 182452225 from IPFS.md, where stock js and Kubo part ways. */
-static const struct vector big_vectors[] = {
-    {SPARSE, 1073741824, "QmWhBGWp3cfyMaNXS9gk9oDbUq6w2v4tnEb61r4d4bthKk", 1073997227,
-     "bafybeifllsje2hpcbl3w434bj2ia7kyhygkxawg4tkukuoquhuj66u3atm", 1073793035},
-    {SPARSE, 1073741825, "QmQxurHUUwHUEDJduAcxxqtFSpZzSCe5K8dScngfYAAWLZ", 1073997280,
-     "bafybeif2zptlutyhen2myrgtw6bwdfbhuyw2i5vhdxbktfaysjf4ctgrpu", 1073793198},
-    {GEN, 182452225, NULL, 0, "bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3fu", 182460981},
-};
-
-OB_TEST(cid_level_change_v1_1gib) {
-  ob_test_rng_seed(3);
-  check_vectors(big_vectors, OB_ARRAY_LEN(big_vectors), IPFS_PROFILE_V1_2025);
-}
-
-OB_TEST(cid_1gib_v0) {
-  ob_test_rng_seed(4);
-  check_vectors(big_vectors, OB_ARRAY_LEN(big_vectors), IPFS_PROFILE_V0_2015);
-}
-
+/* The vectors are the node's add?only-hash=true answers (tests/vectors/cid/README.md). */
 OB_TEST(cid_vectors_v0) {
   ob_test_rng_seed(1);
-  check_vectors(vectors, OB_ARRAY_LEN(vectors), IPFS_PROFILE_V0_2015);
+  OB_CHECK_EQ(check_file_vectors(IPFS_PROFILE_V0_2015, SMALL), 13);
 }
 
 OB_TEST(cid_vectors_v1) {
   ob_test_rng_seed(2);
-  check_vectors(vectors, OB_ARRAY_LEN(vectors), IPFS_PROFILE_V1_2025);
+  OB_CHECK_EQ(check_file_vectors(IPFS_PROFILE_V1_2025, SMALL), 13);
 }
 
+/* v1 grows a level at 1025 chunks (1 GiB + 1). */
+OB_TEST(cid_vectors_1gib_v1) {
+  ob_test_rng_seed(3);
+  OB_CHECK_EQ(check_file_vectors(IPFS_PROFILE_V1_2025, BIG), 2);
+}
 
+OB_TEST(cid_vectors_1gib_v0) {
+  ob_test_rng_seed(4);
+  OB_CHECK_EQ(check_file_vectors(IPFS_PROFILE_V0_2015, BIG), 2);
+}
 
 /* ---- the builder ------------------------------------------------------------------------------ */
 
