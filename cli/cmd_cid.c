@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "config.h"
-#include "ob/core/alloc.h"
 #include "ob/core/buf.h"
 #include "ob/core/json.h"
 #include "ob/storage/cid.h"
@@ -103,16 +102,10 @@ static int run_cid(struct cli *cli, int argc, char **argv, const struct cli_cmd 
       {"check", CLI_VALUE, "CID", "compare with this CID (its version picks the profile); exit 1 if it differs"},
       {"json", CLI_FLAG, NULL, "print the CID, profile, sizes and DAG shape as JSON"},
       {0}};
-  char **pos = NULL;
+  char **pos = NULL; /* belongs to the CLI, as do the option values */
   int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) {
-    rc = rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
-  } else {
-    rc = cid_main(cli, opts, pos, npos, self);
-    if (npos) ob_free(pos); /* cli_parse hands over the array when it is not empty */
-  }
-  for (struct cli_opt *o = opts; o->name; o++) ob_free(o->values);
-  return rc;
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  return cid_main(cli, opts, pos, npos, self);
 }
 
 const struct cli_cmd cli_cmd_cid = {
