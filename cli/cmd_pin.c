@@ -145,17 +145,6 @@ static void catch_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Since main's cli_parse change, the positional array and the option values belong to the CLI
- * and are freed at exit: these stay as no-ops so the callers read the same (merge of main). */
-static void free_pos(char **pos, int npos) {
-  (void)pos;
-  (void)npos;
-}
-static int free_opts(struct cli_opt *opts, int rc) {
-  (void)opts;
-  return rc;
-}
-
 /* ---- pin add ---- */
 struct origin {
   enum ipfs_pin_origin kind;
@@ -353,10 +342,8 @@ static int run_add(struct cli *cli, int argc, char **argv, const struct cli_cmd 
       {0}};
   char **pos = NULL;
   int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
-  rc = add_main(cli, opts, pos, npos, self);
-  free_pos(pos, npos);
-  return free_opts(opts, rc);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  return add_main(cli, opts, pos, npos, self); /* pos and option values belong to the CLI */
 }
 
 /* ---- ls, status ---- */
@@ -370,17 +357,17 @@ static int run_ls(struct cli *cli, int argc, char **argv, const struct cli_cmd *
   struct ob_err err;
   int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
   const char *status;
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   ob_err_clear(&err);
   status = cli_opt(opts, "status")->value;
-  if (status && (rc = ipfs_pin_status_parse(&st, status, &err))) return free_opts(opts, cli_fail(rc, &err));
-  if (cli_db_open(cli, &db, &exit_code)) return free_opts(opts, exit_code);
+  if (status && (rc = ipfs_pin_status_parse(&st, status, &err))) return cli_fail(rc, &err);
+  if (cli_db_open(cli, &db, &exit_code)) return exit_code;
   rc = pin_db_list(db, status, NULL, &r, &err);
   if (rc) exit_code = cli_fail(rc, &err);
   else print_rows(r, cli_opt(opts, "json")->set, false);
   db_res_free(r);
   db_close(db);
-  return free_opts(opts, exit_code);
+  return exit_code;
 }
 
 /* A CID argument in canonical text (so "zdj7…" finds "bafy…"). */
@@ -417,10 +404,8 @@ static int run_status(struct cli *cli, int argc, char **argv, const struct cli_c
   struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print JSON (one object; an array if the CID has several jobs)"}, {0}};
   char **pos = NULL;
   int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
-  rc = status_main(cli, opts, pos, npos, self);
-  free_pos(pos, npos);
-  return free_opts(opts, rc);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  return status_main(cli, opts, pos, npos, self); /* pos and option values belong to the CLI */
 }
 
 /* ---- rm ---- */
@@ -454,10 +439,8 @@ static int run_rm(struct cli *cli, int argc, char **argv, const struct cli_cmd *
   struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print {\"cid\",\"removed\"}"}, {0}};
   char **pos = NULL;
   int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
-  rc = rm_main(cli, opts, pos, npos, self);
-  free_pos(pos, npos);
-  return free_opts(opts, rc);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  return rm_main(cli, opts, pos, npos, self); /* pos and option values belong to the CLI */
 }
 
 /* ---- verify ---- */
@@ -536,10 +519,8 @@ static int run_verify(struct cli *cli, int argc, char **argv, const struct cli_c
   struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print one JSON object per pin"}, {0}};
   char **pos = NULL;
   int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
-  rc = verify_main(cli, opts, pos, npos, self);
-  free_pos(pos, npos);
-  return free_opts(opts, rc);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  return verify_main(cli, opts, pos, npos, self); /* pos and option values belong to the CLI */
 }
 
 /* ---- recover, worker ---- */
@@ -549,7 +530,7 @@ static int run_recover(struct cli *cli, int argc, char **argv, const struct cli_
   struct ob_err err;
   uint64_t n = 0;
   int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   ob_err_clear(&err);
   if (cli_db_open(cli, &db, &exit_code)) return exit_code;
   rc = pin_db_recover(db, &n, &err);
@@ -565,7 +546,7 @@ static int run_worker(struct cli *cli, int argc, char **argv, const struct cli_c
   struct pin_env e;
   struct ob_err err;
   int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return free_opts(opts, rc == CLI_DONE ? 0 : CLI_EXIT_USAGE);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   ob_err_clear(&err);
   if (env_open(cli, &e, true, &exit_code)) return exit_code;
   catch_signals();

@@ -115,7 +115,7 @@ static int map_curl(struct kubo__http *h, struct call_ctx *c, CURLcode res, stru
   }
   if (c->stalled)
     return ob_err_set(err, OB_ETIMEDOUT, "kubo: no progress for %u s", h->stall_timeout_s);
-  if (c->canceled) return ob_err_set(err, OB_ECANCELED, "kubo: canceled");
+  if (c->canceled) return ob_err_set(err, OB_ECANCELED, "kubo: call interrupted");
   if (c->reply->rc) return kubo__reply_finish(c->reply, err);
   /* The node answered with an error and then closed: its message is worth more than ours. */
   if (c->reply->status >= 400 && c->reply->errbody.len) return kubo__reply_finish(c->reply, err);

@@ -83,7 +83,9 @@ static int fd_read(struct source *s, void *buf, size_t cap, size_t *got, struct 
 
 static int tee_read(void *ud, void *buf, size_t cap, size_t *got, struct ob_err *err) {
   struct tee *t = ud;
-  int rc = t->src->url ? ipfs_url_src_read(t->src->url, buf, cap, got, err)
+  int rc;
+  if (t->o->stop && *t->o->stop) return ob_err_set(err, OB_ECANCELED, "pin of '%s' interrupted", t->src->what);
+  rc = t->src->url ? ipfs_url_src_read(t->src->url, buf, cap, got, err)
                        : fd_read(t->src, buf, cap, got, err);
   uint64_t now;
   if (rc) return rc;
@@ -138,6 +140,15 @@ static void source_close(struct source *s) {
   ipfs_url_src_close(s->url);
 }
 
+/* Stop an upload in flight when the worker is asked to stop (SIGINT/SIGTERM), even while the
+ * node is not reading. */
+static int stop_check(void *ud, uint64_t sent, uint64_t received) {
+  const struct ipfs_pin_worker_opts *o = ud;
+  (void)sent;
+  (void)received;
+  return o->stop && *o->stop;
+}
+
 static const char *base_name(const char *p) {
   const char *s = strrchr(p, '/');
   return s && s[1] ? s + 1 : "file";
@@ -162,7 +173,7 @@ static int upload(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_jo
   ao.max_file_links = pp->max_links;
   ao.filename = job->name[0] ? job->name : base_name(job->origin);
   ao.size = src.size;
-  rc = ipfs_kubo_add(o->kubo, &ao, tee_read, &t, NULL, NULL, res, err);
+  rc = ipfs_kubo_add(o->kubo, &ao, tee_read, &t, stop_check, (void *)o, res, err);
   if (!rc && src.size >= 0 && t.bytes != (uint64_t)src.size)
     rc = ob_err_set(err, OB_EIO, "'%s' changed size while it was uploaded", job->origin);
   if (!rc) rc = ipfs_dag_builder_finish(t.dag, local, info, err);
@@ -230,7 +241,11 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   }
   snprintf(out->error, sizeof(out->error), "%s", ob_err_msg(&err, rc));
   out->code = rc;
-  if (!ipfs_pin_error_retryable(rc)) {
+  if (rc == OB_ECANCELED) {
+    /* Stopped, not failed: back to the queue at once, for this or another worker. */
+    out->verdict = IPFS_PIN_RETRY;
+    out->retry_in_s = 0;
+  } else if (!ipfs_pin_error_retryable(rc)) {
     out->verdict = IPFS_PIN_GIVE_UP;
   } else if (job->attempts >= o->max_attempts) {
     out->verdict = IPFS_PIN_GIVE_UP;

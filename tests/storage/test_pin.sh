@@ -305,3 +305,25 @@ test_two_workers_each_job_once() {
   expect_eq "$(cat "$TMP/w1.err" "$TMP/w2.err" | grep -o 'msg="pin started" request=[0-9a-f-]*' | sort | uniq -d | wc -l)" 0 "no job started twice"
   echo "worker 1 ran $(grep -c 'msg="pin started"' "$TMP/w1.err"), worker 2 ran $(grep -c 'msg="pin started"' "$TMP/w2.err")" >&2
 }
+
+test_url_tls_verification_is_on() {
+  setup || return
+  command -v openssl >/dev/null || { echo "SKIP: no openssl to make a certificate" >&2; return 0; }
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 1 \
+    -subj /CN=127.0.0.1 >/dev/null 2>&1 || { fail "openssl req failed"; return; }
+  mkdir -p "$TMP/www" && printf 'tls\n' >"$TMP/www/t.txt"
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  (cd "$TMP/www" && exec python3 -c '
+import http.server, ssl, sys
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True); srv.serve_forever()' "$port" "$TMP/cert.pem" "$TMP/key.pem" >/dev/null 2>&1) &
+  local spid=$!
+  for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/t.txt" && break; sleep 0.05; done
+  run "$OBRIDGE" pin add "https://127.0.0.1:$port/t.txt"
+  expect_status 1; expect_err "cannot download 'https://127.0.0.1:$port/t.txt': TLS verification failed"
+  expect_eq "$(psqlq "SELECT status FROM pins")" failed "a certificate nobody vouches for is not retried"
+  kill "$spid"; wait "$spid" 2>/dev/null
+  return 0
+}

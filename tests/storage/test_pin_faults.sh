@@ -101,3 +101,26 @@ test_pg_restarted_while_worker_runs() {
     node_pinned "$(psqlq "SELECT cid FROM pins WHERE origin = '$TMP/f$i'")" || fail "f$i not pinned on the node"
   done
 }
+
+test_worker_stopped_mid_upload_requeues() {
+  own_peers || return
+  head -c $((200 << 20)) /dev/urandom >"$TMP/big"
+  run "$OBRIDGE" pin add "$TMP/big" --no-wait
+  expect_status 0
+  "$OBRIDGE" pin worker 2>"$TMP/worker.err" &
+  local wpid=$! t0 rc
+  wait_status pinning 30 || { fail "job never started"; kill "$wpid"; return; }
+  sleep 0.2
+  t0=$(now_ms)
+  kill -TERM "$wpid"; wait "$wpid"; rc=$?
+  expect_eq "$rc" 0 "worker exit status"
+  (( $(now_ms) - t0 < 3000 )) || fail "the worker took $(( $(now_ms) - t0 )) ms to stop mid-upload"
+  expect_eq "$(psqlq "SELECT status || ' ' || attempts || ' ' || (cid IS NULL) FROM pins")" "queued 1 true" "back to the queue at once"
+  grep -q 'interrupted' <<<"$(psqlq 'SELECT last_error FROM pins')" || fail "last_error: $(psqlq 'SELECT last_error FROM pins')"
+  # Another worker takes it and finishes.
+  "$OBRIDGE" pin worker 2>>"$TMP/worker.err" &
+  wpid=$!
+  wait_status pinned 120 || fail "not pinned by the next worker"
+  kill -TERM "$wpid"; wait "$wpid"
+  expect_eq "$(psqlq 'SELECT attempts FROM pins')" 2
+}
