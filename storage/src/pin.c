@@ -279,7 +279,9 @@ int ipfs_pin_worker_step(const struct ipfs_pin_worker_opts *o, const char *reque
                          struct ipfs_pin_outcome *out, struct ob_err *err) {
   struct ipfs_pin_job job;
   struct ipfs_pin_outcome local_out;
-  uint32_t stale = o->stall_timeout_s * 2 + 30;
+  /* A live worker heartbeats every 5 s while bytes move, and its call fails after stall_timeout_s
+   * without progress: its heartbeat is never older than about stall + 5 s. */
+  uint32_t stale = o->stall_timeout_s * 2 + 10;
   int rc;
   *ran = false;
   if (!out) out = &local_out;

@@ -124,3 +124,24 @@ test_worker_stopped_mid_upload_requeues() {
   kill -TERM "$wpid"; wait "$wpid"
   expect_eq "$(psqlq 'SELECT attempts FROM pins')" 2
 }
+
+test_worker_killed_job_taken_over() {
+  STALL=2 own_peers || return
+  head -c $((200 << 20)) /dev/urandom >"$TMP/big"
+  run "$OBRIDGE" pin add "$TMP/big" --no-wait
+  expect_status 0
+  "$OBRIDGE" pin worker 2>"$TMP/w1.err" &
+  local w1=$! w2 t0
+  wait_status pinning 30 || { fail "job never started"; kill "$w1"; return; }
+  sleep 0.2
+  kill -KILL "$w1"; wait "$w1" 2>/dev/null
+  t0=$(now_ms)
+  expect_eq "$(psqlq 'SELECT status FROM pins')" pinning "a killed worker leaves its job pinning"
+  "$OBRIDGE" pin worker 2>"$TMP/w2.err" &
+  w2=$!
+  wait_status pinned 120 || fail "the second worker never took the job over: $(psqlq 'SELECT status, last_error FROM pins')"
+  kill -TERM "$w2"; wait "$w2"
+  echo "taken over and pinned $(( $(now_ms) - t0 )) ms after the kill (stale after 2 x 2 + 10 s)" >&2
+  expect_eq "$(psqlq 'SELECT attempts FROM pins')" 2
+  psqlq "SELECT claimed_by FROM pins" | grep -q ":$w2\$" || fail "pinned by $(psqlq 'SELECT claimed_by FROM pins'), not worker 2 ($w2)"
+}

@@ -79,7 +79,7 @@ struct ipfs_pin_worker_opts {
   const char *worker_id;           /* "host:pid"; borrowed */
   uint32_t max_attempts;           /* then failed; default 5 */
   uint32_t retry_base_s;           /* backoff base; delay = base * 2^(attempt-1), at most 1 h */
-  uint32_t stall_timeout_s;        /* the kubo client's; pinning jobs silent for 2x + 30 s go back */
+  uint32_t stall_timeout_s;        /* the kubo client's; pinning jobs silent for 2x + 10 s go back */
   uint64_t url_max_bytes;
   unsigned url_connect_timeout_s;
   volatile sig_atomic_t *stop;     /* may be NULL; nonzero ends ipfs_pin_worker_run */
