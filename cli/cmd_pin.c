@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <limits.h>
+#include <sys/wait.h>
 
 #include "cli.h"
 #include "cli_db.h"
@@ -541,19 +542,71 @@ static int run_recover(struct cli *cli, int argc, char **argv, const struct cli_
   return exit_code;
 }
 
-static int run_worker(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{0}};
+static int worker_loop(struct cli *cli) {
   struct pin_env e;
   struct ob_err err;
-  int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  int exit_code = 0, rc;
   ob_err_clear(&err);
   if (env_open(cli, &e, true, &exit_code)) return exit_code;
-  catch_signals();
   rc = ipfs_pin_worker_run(&e.wo, &err);
   if (rc) exit_code = cli_fail(rc, &err);
   env_close(&e);
   return exit_code;
+}
+
+/* n worker processes, each with its own connections (forked before any is opened); a stop signal
+ * to this process is passed on to them. Returns the worst exit code. */
+static int worker_procs(struct cli *cli, unsigned n) {
+  pid_t *kids = ob_calloc(n, sizeof(*kids));
+  unsigned alive = 0;
+  int worst = 0, status;
+  bool forwarded = false;
+  if (!kids) return cli_failf(OB_ENOMEM, "out of memory");
+  fflush(NULL);
+  for (unsigned i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(worker_loop(cli));
+    if (pid < 0) {
+      worst = cli_failf(OB_EIO, "cannot start worker %u: %s", i + 1, strerror(errno));
+      stop_flag = 1;
+      break;
+    }
+    kids[alive++] = pid;
+  }
+  while (alive) {
+    pid_t pid;
+    if (stop_flag && !forwarded) {
+      for (unsigned i = 0; i < n; i++)
+        if (kids[i] > 0) kill(kids[i], SIGTERM);
+      forwarded = true;
+    }
+    pid = waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) break;
+    for (unsigned i = 0; i < n; i++)
+      if (kids[i] == pid) kids[i] = 0, alive--;
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) worst = worst ? worst : CLI_EXIT_FAIL;
+    if (WIFEXITED(status) && WEXITSTATUS(status) > worst) worst = WEXITSTATUS(status);
+  }
+  ob_free(kids);
+  return worst;
+}
+
+static int run_worker(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {{"workers", CLI_VALUE, "N", "worker processes, 1 to 64 (default: pins.workers)"}, {0}};
+  struct ob_config *c;
+  struct ob_err err;
+  uint64_t n = 0;
+  int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
+  ob_err_clear(&err);
+  if (!(c = cli_config(cli, &exit_code))) return exit_code;
+  n = c->pin_workers;
+  if (cli_opt(opts, "workers")->set &&
+      ((rc = ob_parse_u64(cli_opt(opts, "workers")->value, &n, "--workers", &err)) || n < 1 || n > 64))
+    return rc ? cli_fail(rc, &err) : cli_failf(OB_EUSAGE, "--workers: expected 1 to 64, got %llu", (unsigned long long)n);
+  catch_signals();
+  return n == 1 ? worker_loop(cli) : worker_procs(cli, (unsigned)n);
 }
 
 static const struct cli_cmd cmd_add = {
@@ -581,7 +634,9 @@ static const struct cli_cmd cmd_recover = {.name = "recover", .summary = "queue 
                                            .usage = "pin recover [--json]", .example = "obridge pin recover", .run = run_recover};
 static const struct cli_cmd cmd_worker = {
     .name = "worker", .summary = "process the pin queue until SIGINT or SIGTERM",
-    .usage = "pin worker", .details = "Several workers (processes or machines) can share one queue.",
+    .usage = "pin worker [--workers N]",
+    .details = "Runs N worker processes (pins.workers, default 2). Several workers, processes or machines,\n"
+               "share one queue; each job is done once.",
     .example = "obridge pin worker", .run = run_worker};
 static const struct cli_cmd *const subs[] = {&cmd_add, &cmd_ls, &cmd_status, &cmd_rm, &cmd_verify, &cmd_recover, &cmd_worker, NULL};
 

@@ -8,7 +8,7 @@ setup() {
   run "$OBRIDGE" db migrate
   expect_status 0
   # Small retry figures so failures show quickly.
-  printf '{"pins":{"max_attempts":%s,"retry_base_s":1,"url_max_bytes":%s},"ipfs":{"stall_timeout_s":5}}\n' \
+  printf '{"pins":{"workers":1,"max_attempts":%s,"retry_base_s":1,"url_max_bytes":%s},"ipfs":{"stall_timeout_s":5}}\n' \
     "${MAX_ATTEMPTS:-2}" "${URL_MAX:-10000000}" >"$TMP/obridge.json"
   export OBRIDGE_CONFIG=$TMP/obridge.json
 }
@@ -283,27 +283,34 @@ test_recover_requeues_failed() {
   stop_http
 }
 
+# Three workers on one queue: a single process and one running two worker processes (--workers 2).
 test_two_workers_each_job_once() {
   setup || return
-  local n=24
+  local n=30
   for i in $(seq $n); do printf 'job %s %s\n' "$i" "$RANDOM" >"$TMP/j$i"; done
   run "$OBRIDGE" pin add "$TMP"/j* --no-wait
   expect_status 0
   OBRIDGE_LOG_LEVEL=info "$OBRIDGE" pin worker 2>"$TMP/w1.err" &
   local w1=$!
-  OBRIDGE_LOG_LEVEL=info "$OBRIDGE" pin worker 2>"$TMP/w2.err" &
-  local w2=$!
+  OBRIDGE_LOG_LEVEL=info "$OBRIDGE" pin worker --workers 2 2>"$TMP/w2.err" &
+  local w2=$! rc1 rc2
   for _ in $(seq 300); do
     [[ $(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned'") == "$n" ]] && break
     sleep 0.1
   done
-  kill -TERM "$w1" "$w2"; wait "$w1" "$w2"
+  kill -TERM "$w1" "$w2"; wait "$w1"; rc1=$?; wait "$w2"; rc2=$?
+  expect_eq "$rc1 $rc2" "0 0" "workers' exit status after SIGTERM (the second passes it on to its two processes)"
   expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned' AND attempts = 1")" "$n" "every job pinned at its first attempt"
+  local kids
+  kids=$(grep -o 'msg="pin worker started" worker=[^ ]*' "$TMP/w2.err" | sed 's/.*://')
+  expect_eq "$(wc -w <<<"$kids")" 2 "--workers 2 started two processes"
+  for k in $kids; do kill -0 "$k" 2>/dev/null && fail "worker process $k left behind"; done
+  echo "distinct workers that pinned: $(psqlq "SELECT count(DISTINCT claimed_by) FROM pins")" >&2
   local started
   started=$(cat "$TMP/w1.err" "$TMP/w2.err" | grep -c 'msg="pin started"')
   expect_eq "$started" "$n" "jobs started across both workers"
   expect_eq "$(cat "$TMP/w1.err" "$TMP/w2.err" | grep -o 'msg="pin started" request=[0-9a-f-]*' | sort | uniq -d | wc -l)" 0 "no job started twice"
-  echo "worker 1 ran $(grep -c 'msg="pin started"' "$TMP/w1.err"), worker 2 ran $(grep -c 'msg="pin started"' "$TMP/w2.err")" >&2
+  echo "single worker ran $(grep -c 'msg="pin started"' "$TMP/w1.err"), the --workers 2 pair ran $(grep -c 'msg="pin started"' "$TMP/w2.err")" >&2
 }
 
 test_url_tls_verification_is_on() {

@@ -11,7 +11,7 @@ own_peers() {
   # shellcheck disable=SC1091
   source "$PDIR/env"
   export OBRIDGE_DATABASE_URL OBRIDGE_IPFS_API OBRIDGE_LOG_LEVEL=info
-  printf '{"pins":{"max_attempts":%s,"retry_base_s":1},"ipfs":{"stall_timeout_s":%s}}\n' \
+  printf '{"pins":{"workers":1,"max_attempts":%s,"retry_base_s":1},"ipfs":{"stall_timeout_s":%s}}\n' \
     "${MAX_ATTEMPTS:-10}" "${STALL:-5}" >"$TMP/obridge.json"
   export OBRIDGE_CONFIG=$TMP/obridge.json
   run "$OBRIDGE" db migrate
