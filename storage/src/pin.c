@@ -54,6 +54,8 @@ bool ipfs_pin_error_retryable(int code) {
 struct source {
   int fd;                       /* path origins */
   struct ipfs_url_src *url;     /* URL origins */
+  const unsigned char *mem;     /* ipfs_pin_memory */
+  size_t mem_off;
   int64_t size;                 /* -1 unknown */
   const char *what;             /* for messages */
 };
@@ -81,13 +83,22 @@ static int fd_read(struct source *s, void *buf, size_t cap, size_t *got, struct 
   return 0;
 }
 
+static int mem_read(struct source *s, void *buf, size_t cap, size_t *got) {
+  size_t left = (size_t)s->size - s->mem_off;
+  *got = left < cap ? left : cap;
+  memcpy(buf, s->mem + s->mem_off, *got);
+  s->mem_off += *got;
+  return 0;
+}
+
 static int tee_read(void *ud, void *buf, size_t cap, size_t *got, struct ob_err *err) {
   struct tee *t = ud;
+  uint64_t now;
   int rc;
   if (t->o->stop && *t->o->stop) return ob_err_set(err, OB_ECANCELED, "pin of '%s' interrupted", t->src->what);
-  rc = t->src->url ? ipfs_url_src_read(t->src->url, buf, cap, got, err)
-                       : fd_read(t->src, buf, cap, got, err);
-  uint64_t now;
+  if (t->src->url) rc = ipfs_url_src_read(t->src->url, buf, cap, got, err);
+  else if (t->src->mem) rc = mem_read(t->src, buf, cap, got);
+  else rc = fd_read(t->src, buf, cap, got, err);
   if (rc) return rc;
   if (*got && ipfs_dag_builder_update(t->dag, buf, *got))
     return ob_err_set(err, OB_ENOMEM, "cannot hash '%s': out of memory", t->src->what);
@@ -156,31 +167,26 @@ static const char *base_name(const char *p) {
 
 /* Upload + local CID. On success *local is the local CID and res the node's answer. */
 static int upload(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
-                  struct ipfs_cid *local, struct ipfs_dag_info *info, struct ipfs_add_result *res,
-                  uint64_t *bytes, struct ob_err *err) {
+                  struct source *src, struct ipfs_cid *local, struct ipfs_dag_info *info,
+                  struct ipfs_add_result *res, uint64_t *bytes, struct ob_err *err) {
   const struct ipfs_profile_params *pp = ipfs_profile_params(job->profile);
-  struct source src;
-  struct tee t = {.src = &src, .o = o, .job = job, .last_beat_ms = ob_mono_ms()};
+  struct tee t = {.src = src, .o = o, .job = job, .last_beat_ms = ob_mono_ms()};
   struct ipfs_add_opts ao;
-  int rc = source_open(&src, o, job, err);
+  int rc = ipfs_dag_builder_new(&t.dag, job->profile, err);
   if (rc) return rc;
-  rc = ipfs_dag_builder_new(&t.dag, job->profile, err);
-  if (rc) goto out_close;
   ipfs_add_opts_init(&ao);
   ao.cid_version = (int)pp->cid_version;
   ao.raw_leaves = pp->raw_leaves;
   ao.chunk_size = (uint32_t)pp->chunk_size;
   ao.max_file_links = pp->max_links;
   ao.filename = job->name[0] ? job->name : base_name(job->origin);
-  ao.size = src.size;
+  ao.size = src->size;
   rc = ipfs_kubo_add(o->kubo, &ao, tee_read, &t, stop_check, (void *)o, res, err);
-  if (!rc && src.size >= 0 && t.bytes != (uint64_t)src.size)
+  if (!rc && src->size >= 0 && t.bytes != (uint64_t)src->size)
     rc = ob_err_set(err, OB_EIO, "'%s' changed size while it was uploaded", job->origin);
   if (!rc) rc = ipfs_dag_builder_finish(t.dag, local, info, err);
   *bytes = t.bytes;
   ipfs_dag_builder_free(t.dag);
-out_close:
-  source_close(&src);
   return rc;
 }
 
@@ -222,6 +228,7 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   struct ipfs_add_result res;
   struct ipfs_cid local;
   struct ipfs_dag_info info;
+  struct source src;
   struct ob_err err;
   uint64_t bytes = 0;
   int rc;
@@ -230,7 +237,11 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   ob_err_clear(&err);
   OB_LOG(OB_LOG_INFO, "ipfs", "pin started", "request", job->request_id, "origin", job->origin,
          "profile", ipfs_profile_name(job->profile), NULL);
-  rc = upload(o, job, &local, &info, &res, &bytes, &err);
+  rc = source_open(&src, o, job, &err);
+  if (!rc) {
+    rc = upload(o, job, &src, &local, &info, &res, &bytes, &err);
+    source_close(&src);
+  }
   if (!rc) rc = confirm(o, &local, &info, &res, &err);
   out->size = bytes;
   if (!rc) {
@@ -257,6 +268,28 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   OB_LOG(OB_LOG_WARN, "ipfs", out->verdict == IPFS_PIN_RETRY ? "pin attempt failed, will retry" : "pin failed",
          "request", job->request_id, "error", out->error, NULL);
   return 0;
+}
+
+int ipfs_pin_memory(const struct ipfs_pin_worker_opts *o, enum ipfs_profile profile, const char *name,
+                    const void *data, size_t len, char cid[IPFS_CID_TEXT_MAX], struct ob_err *err) {
+  struct ipfs_pin_job job;
+  struct ipfs_add_result res;
+  struct ipfs_cid local;
+  struct ipfs_dag_info info;
+  struct source src = {.fd = -1, .mem = data, .size = (int64_t)len};
+  uint64_t bytes = 0;
+  int rc;
+  OB_ARG_CHECK(o && o->kubo && name && (data || !len) && cid);
+  memset(&job, 0, sizeof(job));
+  snprintf(job.name, sizeof(job.name), "%s", name);
+  snprintf(job.origin, sizeof(job.origin), "%s", name);
+  job.origin_kind = IPFS_ORIGIN_INTERNAL;
+  job.profile = profile;
+  src.what = job.origin;
+  rc = upload(o, &job, &src, &local, &info, &res, &bytes, err);
+  if (!rc) rc = confirm(o, &local, &info, &res, err);
+  if (rc) return ob_err_prefix(err, rc, "cannot pin '%s'", name);
+  return ipfs_cid_format(cid, IPFS_CID_TEXT_MAX, &local);
 }
 
 static bool stopped(const struct ipfs_pin_worker_opts *o) { return o->stop && *o->stop; }

@@ -6,6 +6,7 @@
 #include "ob/core/err.h"
 #include "ob/storage/cid.h"
 #include "ob/storage/kubo.h"
+#include "ob/storage/pin.h"
 #include "ob_test.h"
 
 static struct ipfs_kubo *client(void) {
@@ -203,4 +204,24 @@ OB_TEST(url_source_reads_a_download) {
   OB_CHECK_CONTAINS(err.msg, "HTTP 405");
   OB_CHECK_EQ(ipfs_url_src_open(&s, "ftp://example.org/x", &o, &size, &err), OB_EINVAL);
   OB_CHECK_EQ(ipfs_url_src_open(&s, "http://127.0.0.1:1/x", &o, &size, &err), OB_EUNREACH);
+}
+
+OB_TEST(pin_memory_checks_and_confirms) {
+  struct ipfs_kubo *k = client();
+  struct ipfs_pin_worker_opts o;
+  struct ob_err err;
+  char cid[IPFS_CID_TEXT_MAX];
+  bool pinned = false;
+  OB_REQUIRE(k);
+  ipfs_pin_worker_opts_init(&o);
+  o.kubo = k;
+  OB_CHECK_EQ(ipfs_pin_memory(&o, IPFS_PROFILE_V1_2025, "batch.json", "hello world\n", 12, cid, &err), 0);
+  OB_CHECK_STR(cid, "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+  OB_CHECK_EQ(ipfs_pin_memory(&o, IPFS_PROFILE_V0_2015, "batch.json", "hello world\n", 12, cid, &err), 0);
+  OB_CHECK_STR(cid, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+  OB_CHECK_EQ(ipfs_kubo_pin_ls(k, cid, &pinned, NULL, 0, &err), 0);
+  OB_CHECK(pinned);
+  OB_CHECK_EQ(ipfs_pin_memory(&o, IPFS_PROFILE_V1_2025, "empty", "", 0, cid, &err), 0);
+  OB_CHECK_STR(cid, "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+  ipfs_kubo_free(k);
 }

@@ -94,6 +94,13 @@ void ipfs_pin_worker_opts_init(struct ipfs_pin_worker_opts *o);
 int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
                      struct ipfs_pin_outcome *out);
 
+/* Pin bytes held in memory (a round's batch document) without the queue: the same upload, local
+ * CID check and pin/ls confirmation as a job; o->store is not used (may be NULL). name names the
+ * multipart part and appears in errors. cid gets the confirmed CID.
+ * Returns 0; the codes of ipfs_pin_run_job's failures (OB_EMISMATCH, OB_EUNREACH, …). */
+int ipfs_pin_memory(const struct ipfs_pin_worker_opts *o, enum ipfs_profile profile, const char *name,
+                    const void *data, size_t len, char cid[IPFS_CID_TEXT_MAX], struct ob_err *err);
+
 /* Claim one job (request_id NULL: any due one), run it, record the outcome (retrying the store
  * while it is unreachable, until *stop). *ran = whether a job was claimed; out (may be NULL) gets
  * the outcome. Returns 0; OB_ENOENT if request_id names no claimable job; OB_EUNREACH if the store
