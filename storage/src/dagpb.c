@@ -16,6 +16,7 @@ enum {
   FS_DATA = 0x12,        /* Data.Data, field 2, bytes */
   FS_FILESIZE = 0x18,    /* Data.filesize, field 3, varint */
   FS_BLOCKSIZE = 0x20,   /* Data.blocksizes, field 4, repeated varint (not packed) */
+  FS_TYPE_DIRECTORY = 1,
   FS_TYPE_FILE = 2,
 };
 
@@ -91,4 +92,28 @@ size_t ipfs__dagpb_leaf_head(uint8_t *out, size_t n) {
 size_t ipfs__dagpb_leaf_tail(uint8_t *out, size_t n) {
   out[0] = FS_FILESIZE;
   return 1 + ipfs_varint_put(out + 1, n);
+}
+
+size_t ipfs__dagpb_dir1_node(uint8_t *out, const uint8_t *cid, size_t cid_len, const char *name,
+                             size_t name_len, uint64_t tsize) {
+  size_t body = 1 + varint_len(cid_len) + cid_len + 1 + varint_len(name_len) + name_len + 1 +
+                varint_len(tsize);
+  size_t o = 0;
+  out[o++] = PB_NODE_LINK;
+  o += ipfs_varint_put(out + o, body);
+  out[o++] = PB_LINK_HASH;
+  o += ipfs_varint_put(out + o, cid_len);
+  memcpy(out + o, cid, cid_len);
+  o += cid_len;
+  out[o++] = PB_LINK_NAME;
+  o += ipfs_varint_put(out + o, name_len);
+  memcpy(out + o, name, name_len);
+  o += name_len;
+  out[o++] = PB_LINK_TSIZE;
+  o += ipfs_varint_put(out + o, tsize);
+  out[o++] = PB_NODE_DATA;
+  out[o++] = 2;
+  out[o++] = FS_TYPE;
+  out[o++] = FS_TYPE_DIRECTORY;
+  return o;
 }

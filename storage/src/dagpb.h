@@ -28,4 +28,10 @@ size_t ipfs__dagpb_file_node(uint8_t *out, const struct ipfs__link *links, unsig
  * Return the lengths written. */
 size_t ipfs__dagpb_leaf_head(uint8_t *out, size_t n);
 size_t ipfs__dagpb_leaf_tail(uint8_t *out, size_t n);
+
+/* Encode a directory of one entry: PBNode{Links: [{Hash: cid, Name: name, Tsize}], Data:
+ * UnixFS{Type: Directory}}, as add's wrap-with-directory makes it. out has room for
+ * 32 + cid_len + name_len bytes. Returns the encoded length. */
+size_t ipfs__dagpb_dir1_node(uint8_t *out, const uint8_t *cid, size_t cid_len, const char *name,
+                             size_t name_len, uint64_t tsize);
 #endif

@@ -280,3 +280,18 @@ int ipfs_cid_of_path(struct ipfs_cid *cid, struct ipfs_dag_info *info, const cha
   close(fd);
   return rc;
 }
+
+int ipfs_cid_wrap_dir(struct ipfs_cid *dir, uint64_t *dir_dag_size, const struct ipfs_cid *file,
+                      uint64_t file_dag_size, const char *name, unsigned cid_version,
+                      struct ob_err *err) {
+  uint8_t node[32 + IPFS_CID_MAX_BYTES + 256], digest[32];
+  size_t name_len = strlen(name), len;
+  if (name_len == 0 || name_len > 255 || strchr(name, '/'))
+    return ob_err_set(err, OB_EINVAL, "cannot wrap '%.64s' in a directory: a name is 1 to 255 bytes without '/'", name);
+  if (cid_version > 1) return ob_err_set(err, OB_EINVAL, "unknown CID version %u", cid_version);
+  len = ipfs__dagpb_dir1_node(node, file->bytes, file->len, name, name_len, file_dag_size);
+  ob_sha256(digest, node, len);
+  ipfs_cid_from_sha256(dir, cid_version, IPFS_CODEC_DAG_PB, digest);
+  if (dir_dag_size) *dir_dag_size = len + file_dag_size;
+  return 0;
+}

@@ -519,3 +519,35 @@ OB_TEST(builder_allocation_failures) {
   OB_CHECK(done);
   free(buf);
 }
+
+/* ---- wrap-with-directory ---------------------------------------------------------------------- */
+
+OB_TEST(wrap_dir_known_answer) {
+  /* IPFS.md: wrap-with-directory of "hello world\n" as hw.txt (v0); v1 measured on the node. */
+  struct ipfs_dag_builder *b = NULL;
+  struct ipfs_cid file, dir;
+  struct ipfs_dag_info info;
+  struct ob_err err;
+  uint64_t size = 0;
+  char t[IPFS_CID_TEXT_MAX];
+  OB_REQUIRE(ipfs_dag_builder_new(&b, IPFS_PROFILE_V0_2015, &err) == 0);
+  OB_CHECK_EQ(ipfs_dag_builder_update(b, "hello world\n", 12), 0);
+  OB_CHECK_EQ(ipfs_dag_builder_finish(b, &file, &info, &err), 0);
+  ipfs_dag_builder_free(b);
+  OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "hw.txt", 0, &err), 0);
+  ipfs_cid_format(t, sizeof t, &dir);
+  OB_CHECK_STR(t, "QmSMX7jxntUC2SUczppWxKVRrYhqeVon3UdUkD6ons8ACv");
+  OB_CHECK_EQ(size, 72); /* the node's Size */
+  /* v1, measured on the node: */
+  OB_REQUIRE(ipfs_dag_builder_new(&b, IPFS_PROFILE_V1_2025, &err) == 0);
+  OB_CHECK_EQ(ipfs_dag_builder_update(b, "hello world\n", 12), 0);
+  OB_CHECK_EQ(ipfs_dag_builder_finish(b, &file, &info, &err), 0);
+  ipfs_dag_builder_free(b);
+  OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "hw.txt", 1, &err), 0);
+  ipfs_cid_format(t, sizeof t, &dir);
+  OB_CHECK_STR(t, "bafybeigvrxr75nbduvic2f7lqm2pqr6rxif4wuvdibejzafmuodr2ztwzi");
+  OB_CHECK_EQ(size, 66);
+  OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "", 0, &err), OB_EINVAL);
+  OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "a/b", 0, &err), OB_EINVAL);
+  OB_CHECK_CONTAINS(err.msg, "cannot wrap 'a/b' in a directory");
+}

@@ -52,6 +52,19 @@ test_cid_check() {
   expect_status 2; expect_err 'cannot give the CIDv0'
 }
 
+test_cid_wrap() {
+  # IPFS.md: wrap-with-directory of "hello world\n" as hw.txt.
+  printf 'hello world\n' >"$TMP/hw.txt"
+  run "$OBRIDGE" cid "$TMP/hw.txt" --profile unixfs-v0-2015 --wrap
+  expect_status 0; expect_eq "$out" QmSMX7jxntUC2SUczppWxKVRrYhqeVon3UdUkD6ons8ACv
+  run "$OBRIDGE" cid "$TMP/hw.txt" --profile unixfs-v1-2025 --wrap --json
+  expect_status 0
+  expect_out '"cid":"bafybeigvrxr75nbduvic2f7lqm2pqr6rxif4wuvdibejzafmuodr2ztwzi"'
+  expect_out '"dag_size":66,'; expect_out "\"file_cid\":\"$HW_V1\",\"file_dag_size\":12"
+  run_in 'x' "$OBRIDGE" cid - --wrap
+  expect_status 2; expect_err '--wrap needs a FILE'
+}
+
 test_cid_bad_input() {
   printf 'x' >"$TMP/x"
   run "$OBRIDGE" cid "$TMP/missing"

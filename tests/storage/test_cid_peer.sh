@@ -99,3 +99,25 @@ test_node_v1_level_change_1gib() {
   expect_out '"blocks":1028,"depth":2}' # 1025 leaves, 2 interior nodes, the root
   rm -f "$TMP/f"
 }
+
+# wrap-with-directory: the directory around one file (named after it), both profiles, a one-block
+# file and a two-level one. The node's answer's last line is the directory.
+test_node_wrap_with_directory() {
+  peers_env || return
+  local profile opts reply dir size
+  printf 'hello world\n' >"$TMP/hw.txt"
+  "$CID_GEN" 45613057 >"$TMP/big.bin" || { fail "cid_gen"; return; }
+  for f in "$TMP/hw.txt" "$TMP/big.bin"; do
+    for profile in unixfs-v0-2015 unixfs-v1-2025; do
+      [[ $profile == unixfs-v0-2015 ]] && opts=$V0_OPTS || opts=$V1_OPTS
+      reply=$(curl -sS --max-time 300 -X POST -F "file=@$f;type=application/octet-stream" \
+        "$OBRIDGE_IPFS_API/api/v0/add?only-hash=true&pin=false&wrap-with-directory=true${opts:+&$opts}" | tail -1)
+      dir=$(sed -n 's/.*"Name":"","Hash":"\([^"]*\)".*/\1/p' <<<"$reply")
+      size=$(sed -n 's/.*"Size":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$reply")
+      [[ -n $dir && -n $size ]] || { fail "unexpected add reply: $reply"; continue; }
+      run "$OBRIDGE" cid "$f" --profile "$profile" --wrap --check "$dir" --json
+      expect_status 0; expect_out "\"dag_size\":$size,"; expect_out '"check":"match"'
+      echo "$profile wrap $(basename "$f"): $dir size $size"
+    done
+  done
+}

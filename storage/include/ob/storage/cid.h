@@ -138,6 +138,15 @@ void ipfs_dag_builder_free(struct ipfs_dag_builder *b);
 int ipfs_cid_of_fd(struct ipfs_cid *cid, struct ipfs_dag_info *info, int fd,
                    enum ipfs_profile profile, const char *name, struct ob_err *err);
 
+/* The directory that `add` with wrap-with-directory=true puts around one file: a dag-pb UnixFS
+ * Directory with a single link named name to the file (its CID and info->dag_size from the
+ * builder). cid_version is the profile's (0 or 1). Never allocates.
+ * Returns: 0; OB_EINVAL for an empty name, a name with '/' or NUL, or longer than 255 bytes.
+ * Out:     dir; dir_dag_size (may be NULL): the directory's cumulative size (add's "Size"). */
+int ipfs_cid_wrap_dir(struct ipfs_cid *dir, uint64_t *dir_dag_size, const struct ipfs_cid *file,
+                      uint64_t file_dag_size, const char *name, unsigned cid_version,
+                      struct ob_err *err);
+
 /* The same over a path ("-" is not special here). Errors name the path: OB_ENOENT (missing),
  * OB_EINVAL (permission denied; a directory: "cannot hash 'x': is a directory"), OB_EIO. */
 int ipfs_cid_of_path(struct ipfs_cid *cid, struct ipfs_dag_info *info, const char *path,
