@@ -81,4 +81,6 @@ extern const struct cli_cmd cli_cmd_db;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_util;
+extern const struct cli_cmd cli_cmd_key;
+extern const struct cli_cmd cli_cmd_tx;
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_util_sign.h"
 #include "ob/chain/abi.h"
 #include "ob/chain/keccak.h"
 #include "ob/chain/rlp.h"
@@ -374,6 +375,8 @@ static const struct cli_cmd *const subs[] = {
     &cmd_abi_encode,
     &cmd_abi_decode,
     &cmd_rlp_decode,
+    &cli_util_typed_data_hash_cmd,
+    &cli_util_sign_typed_data_cmd,
     NULL,
 };
 

@@ -53,6 +53,15 @@ void chain_signer_free(struct chain_signer *s) {
   ob_free(s);
 }
 
+int chain_key_generate(uint8_t key32[32], struct ob_err *err) {
+  for (int i = 0; i < 64; i++) {
+    if (getrandom(key32, 32, 0) != 32) break;
+    if (chain_key_valid(key32)) return 0;
+  }
+  ob_memclear(key32, 32);
+  return ob_err_set(err, OB_ECRYPTO, "cannot generate a private key: no random bytes");
+}
+
 bool chain_key_valid(const uint8_t key32[32]) {
   return secp256k1_ec_seckey_verify(secp256k1_context_static, key32) == 1;
 }

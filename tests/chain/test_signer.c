@@ -133,3 +133,11 @@ OB_TEST(signer_rfc6979_deterministic) {
   chain_signer_free(s1);
   chain_signer_free(s2);
 }
+
+OB_TEST(signer_key_generate) {
+  uint8_t a[32], b[32];
+  OB_CHECK_EQ(chain_key_generate(a, NULL), 0);
+  OB_CHECK_EQ(chain_key_generate(b, NULL), 0);
+  OB_CHECK(chain_key_valid(a) && chain_key_valid(b));
+  OB_CHECK(memcmp(a, b, 32) != 0);
+}
