@@ -39,12 +39,12 @@ static char **positionals_last(int argc, char **argv, const struct cli_opt *opts
         pos[npos++] = argv[i];
       break;
     }
-    for (const struct cli_opt *k = opts; a[0] == '-' && k->name; k++)
+    for (const struct cli_opt *k = opts; a[0] == '-' && a[1] == '-' && k->name; k++)
       if (strncmp(a + 2, k->name, strlen(k->name)) == 0 &&
           (a[2 + strlen(k->name)] == '\0' || a[2 + strlen(k->name)] == '='))
         o = k;
     bool is_opt = o || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
-                  (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'));
+                  (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9'));
     if (!is_opt) {
       pos[npos++] = argv[i];
       continue;

@@ -25,6 +25,8 @@ test_abi_encode_and_calldata_match_cast() {
   # Negative numbers are arguments, not options, as cast takes them.
   run "$OBRIDGE" util abi-encode 'f(int8,int256[])' -128 '[-1, 5]'
   expect_status 0; expect_eq "$out" "$(cast abi-encode 'f(int8,int256[])' -128 '[-1, 5]')"
+  run "$OBRIDGE" util abi-encode 'f(string,int8)' - -3
+  expect_status 0; expect_eq "$out" "$(cast abi-encode 'f(string,int8)' - -3)"
   run "$OBRIDGE" util abi-encode --json '(uint256,address[])' 1 '[]'
   expect_status 0; expect_out '^\{"data":"0x0{63}10{62}40{65}"\}$'
 }
