@@ -95,11 +95,12 @@ int chain_key_address(const struct chain_signer *s, uint8_t addr20[20], const ui
 int chain_sign_rs(const struct chain_signer *s, uint8_t rs64[64], int *recid,
                   const uint8_t hash32[32], const uint8_t key32[32], struct ob_err *err) {
   secp256k1_ecdsa_recoverable_signature sig;
-  if (!chain_key_valid(key32)) return bad_key(err);
   /* The default nonce function is RFC 6979; libsecp256k1 normalises s to the lower half and
-   * flips the recovery id with it. */
+   * flips the recovery id with it. It refuses an invalid key itself, so the key is checked only
+   * to name the failure. */
   if (!secp256k1_ecdsa_sign_recoverable(s->ctx, &sig, hash32, key32, NULL, NULL)) {
     ob_memclear(&sig, sizeof(sig));
+    if (!chain_key_valid(key32)) return bad_key(err);
     return ob_err_set(err, OB_ECRYPTO, "cannot sign: libsecp256k1 refused the digest");
   }
   secp256k1_ecdsa_recoverable_signature_serialize_compact(s->ctx, rs64, recid, &sig);
