@@ -50,7 +50,8 @@ test_key_password_sources_and_errors() {
   run setsid "$OBRIDGE" key address --keystore "$TMP/keys/a0"
   expect_status 2; expect_err "no password for keystore '.*/a0': use --password-file"
   OBRIDGE_KEYSTORE_PASSWORD=wrong run "$OBRIDGE" key address --keystore "$TMP/keys/a0"
-  expect_status 2; expect_eq "$err" "obridge: error: wrong password for keystore '$TMP/keys/a0'"
+  # The error says exactly that, on one line (sanitizer builds may add their own lines after it).
+  expect_status 2; expect_eq "$(head -1 <<<"$err")" "obridge: error: wrong password for keystore '$TMP/keys/a0'"
   expect_no_err 'right'
   # Tampered MAC (not hex), unknown KDF.
   sed 's/"mac":"[0-9a-f]*"/"mac":"zz"/' "$TMP/keys/a0" >"$TMP/keys/badmac"
