@@ -68,9 +68,18 @@ static int prompt(const char *text, char *out, size_t *len, struct ob_err *err) 
   return 0;
 }
 
+/* chain.password_file of the config, loading the config if needed (NULL if none or unloadable:
+ * a broken config is reported by the commands that need it). */
+static const char *config_password_file(struct cli *cli) {
+  int rc = 0;
+  if (!cli) return NULL;
+  if (!cli->config && !cli_config(cli, &rc)) return NULL;
+  return cli->config->password_file;
+}
+
 int cli_key_password(struct cli *cli, const char *password_file, const char *name, bool confirm,
                      char out[CLI_PASSWORD_MAX], size_t *len, struct ob_err *err) {
-  const char *env = getenv("OBRIDGE_KEYSTORE_PASSWORD");
+  const char *env = getenv("OBRIDGE_KEYSTORE_PASSWORD"), *cfg;
   char again[CLI_PASSWORD_MAX], text[600];
   size_t alen = 0;
   int rc;
@@ -81,8 +90,7 @@ int cli_key_password(struct cli *cli, const char *password_file, const char *nam
     memcpy(out, env, *len + 1);
     return 0;
   }
-  if (cli && cli->config && cli->config->password_file)
-    return password_from_file(cli->config->password_file, out, len, err);
+  if ((cfg = config_password_file(cli))) return password_from_file(cfg, out, len, err);
   snprintf(text, sizeof(text), "password for keystore '%s': ", name);
   if ((rc = prompt(text, out, len, err)) == OB_EUSAGE)
     return ob_err_set(err, OB_EUSAGE, "no password for keystore '%s': use --password-file, $OBRIDGE_KEYSTORE_PASSWORD or a terminal", name);
@@ -442,7 +450,8 @@ int doctor_keystore(const struct ob_config *c, struct doctor_result *r) {
     goto out;
   }
   if (!(rc = chain_signer_new(&s, &err)) &&
-      !(rc = cli_key_password(NULL, c->password_file, c->keystore, false, pw, &pwlen, &err)) &&
+      !(rc = cli_key_password(NULL, getenv("OBRIDGE_KEYSTORE_PASSWORD") ? NULL : c->password_file, c->keystore,
+                              false, pw, &pwlen, &err)) &&
       !(rc = chain_keystore_decrypt(key, doc.buf, doc.len, pw, pwlen, s, c->keystore, &err)))
     rc = chain_key_address(s, addr, key, &err);
   if (rc) {

@@ -43,6 +43,10 @@ test_key_password_sources_and_errors() {
   printf '%s' "$A0_KEY" | "$OBRIDGE" key import --dir "$TMP/keys" --name a0 --password-file "$pw" --scrypt-n 1024 >/dev/null 2>&1
   OBRIDGE_KEYSTORE_PASSWORD=right run "$OBRIDGE" key address --keystore "$TMP/keys/a0"
   expect_status 0; expect_eq "$out" "$A0_ADDR"
+  # chain.password_file of the config, when neither --password-file nor the environment give one.
+  printf '{"chain":{"password_file":"%s"}}' "$pw" >"$TMP/cfg.json"
+  run "$OBRIDGE" --config "$TMP/cfg.json" key address --keystore "$TMP/keys/a0"
+  expect_status 0; expect_eq "$out" "$A0_ADDR"
   # Never from an argument.
   run "$OBRIDGE" key address --keystore "$TMP/keys/a0" --password right
   expect_status 2; expect_err "unknown option '--password'"
