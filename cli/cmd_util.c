@@ -61,6 +61,15 @@ static char **positionals_last(int argc, char **argv, const struct cli_opt *opts
   return out;
 }
 
+/* cli_parse collects option values in arrays it leaves to the command: free them. */
+static void opts_release(struct cli_opt *opts) {
+  for (struct cli_opt *o = opts; o->name; o++) {
+    ob_free((void *)o->values);
+    o->values = NULL;
+    o->nvalues = 0;
+  }
+}
+
 /* Parse with negative numbers allowed as positionals. Returns 0, CLI_DONE or OB_EUSAGE/ENOMEM. */
 static int parse_args(const struct cli_cmd *self, struct cli_opt *opts, int argc, char **argv,
                       char ***pos, int *npos, char ***owned) {
@@ -135,6 +144,7 @@ out:
   if (pos && npos)
     ob_free(pos);
   ob_free(owned);
+  opts_release(opts);
   return exit_code;
 }
 
@@ -190,6 +200,7 @@ out:
   if (pos && npos)
     ob_free(pos);
   ob_free(owned);
+  opts_release(opts);
   return exit_code;
 }
 
@@ -275,6 +286,7 @@ out:
   if (pos && npos)
     ob_free(pos);
   ob_free(owned);
+  opts_release(opts);
   return exit_code;
 }
 
@@ -340,6 +352,7 @@ out:
   ob_free(data);
   if (pos && npos)
     ob_free(pos);
+  opts_release(opts);
   return exit_code;
 }
 
