@@ -356,6 +356,75 @@ out:
   return exit_code;
 }
 
+/* ---- decode-revert ---- */
+
+static int describe_revert(struct ob_buf *out, const char *hex, const struct cli_opt *errs, struct ob_err *err) {
+  struct chain_abi_sig **sigs = ob_calloc(errs->nvalues ? errs->nvalues : 1, sizeof(*sigs));
+  uint8_t *data = NULL;
+  size_t n = 0, nsigs = 0;
+  int rc = sigs ? 0 : ob_err_set(err, OB_ENOMEM, "out of memory");
+  for (; rc == 0 && nsigs < errs->nvalues; nsigs++)
+    rc = chain_abi_sig_parse(&sigs[nsigs], errs->values[nsigs], err);
+  if (rc == 0)
+    rc = decode_hex_arg(hex, &data, &n, err);
+  if (rc == 0)
+    rc = chain_abi_decode_revert(out, data, n, sigs, nsigs, err);
+  for (size_t i = 0; sigs && i < nsigs; i++)
+    chain_abi_sig_free(sigs[i]);
+  ob_free(sigs);
+  ob_free(data);
+  return rc;
+}
+
+static int run_decode_revert(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {
+      {"error", CLI_MULTI, "SIG", "a custom error signature to match, e.g. 'Unauthorized(address)'"},
+      {"json", CLI_FLAG, NULL, "print {\"error\":\"...\",\"known\":true|false}"},
+      {0}};
+  char **pos = NULL;
+  int npos = 0, exit_code = 0;
+  struct ob_err err;
+  struct ob_buf out;
+  (void)cli;
+  ob_err_clear(&err);
+  ob_buf_init(&out, OB_BUF_MAX_DEFAULT);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  rc = finish_parse(rc, pos, npos, 1, 1, self);
+  if (rc) {
+    exit_code = rc == CLI_DONE ? 0 : rc;
+    goto out;
+  }
+  rc = describe_revert(&out, pos[0], cli_opt(opts, "error"), &err);
+  if (rc && rc != OB_ENOENT) {
+    exit_code = cli_fail(rc, &err);
+    goto out;
+  }
+  if (cli_opt(opts, "json")->set) {
+    struct ob_buf b;
+    struct ob_jw w;
+    ob_buf_init(&b, OB_BUF_MAX_DEFAULT);
+    ob_jw_init(&w, &b, false);
+    ob_jw_obj_begin(&w);
+    ob_jw_key(&w, "error");
+    ob_jw_strn(&w, out.buf, out.len);
+    ob_jw_key(&w, "known");
+    ob_jw_bool(&w, rc == 0);
+    ob_jw_obj_end(&w);
+    exit_code = ob_jw_finish(&w) == 0 && ob_buf_addch(&b, '\n') == 0 ? cli_out(b.buf, b.len) : CLI_EXIT_FAIL;
+    ob_buf_release(&b);
+  } else {
+    exit_code = ob_buf_addch(&out, '\n') == 0 ? cli_out(out.buf, out.len) : CLI_EXIT_FAIL;
+  }
+  if (exit_code == 0 && rc == OB_ENOENT)
+    exit_code = CLI_EXIT_FAIL; /* printed, but not recognised */
+out:
+  ob_buf_release(&out);
+  if (pos && npos)
+    ob_free(pos);
+  opts_release(opts);
+  return exit_code;
+}
+
 /* ---- the table ---- */
 
 static const struct cli_cmd cmd_keccak = {
@@ -381,6 +450,12 @@ static const struct cli_cmd cmd_rlp_decode = {
     .name = "rlp-decode", .summary = "decode strict RLP into JSON (strings as 0x hex, lists as arrays)",
     .usage = "util rlp-decode HEX [--json]", .example = "obridge util rlp-decode 0xc88363617483646f67",
     .run = run_rlp_decode};
+static const struct cli_cmd cmd_decode_revert = {
+    .name = "decode-revert", .summary = "describe revert data: Error(string), Panic(uint256), custom errors",
+    .usage = "util decode-revert HEX [--error SIG]... [--json]",
+    .example = "obridge util decode-revert 0x4e487b710000000000000000000000000000000000000000000000000000000000000011",
+    .details = "Exit 1 when no signature matches the selector (the selector and data are still printed).",
+    .run = run_decode_revert};
 
 /* Add new util subcommands here (and their run_* function above). */
 static const struct cli_cmd *const subs[] = {
@@ -388,12 +463,13 @@ static const struct cli_cmd *const subs[] = {
     &cmd_abi_encode,
     &cmd_abi_decode,
     &cmd_rlp_decode,
+    &cmd_decode_revert,
     &cli_util_typed_data_hash_cmd,
     &cli_util_sign_typed_data_cmd,
     NULL,
 };
 
 const struct cli_cmd cli_cmd_util = {
-    .name = "util", .summary = "offline encoders: keccak, ABI encode/decode, RLP decode",
-    .usage = "util <keccak|abi-encode|abi-decode|rlp-decode> [options]",
+    .name = "util", .summary = "offline encoders: keccak, ABI, RLP, revert data, EIP-712 typed data",
+    .usage = "util <keccak|abi-encode|abi-decode|rlp-decode|decode-revert|typed-data-hash|sign-typed-data> [options]",
     .example = "obridge util keccak --text hello", .subs = subs};
