@@ -58,18 +58,3 @@ OB_TEST(keccak_streaming_equals_one_shot) {
     OB_CHECK_MSG(memcmp(want, got, 32) == 0, "streamed digest differs at len %zu", len);
   }
 }
-
-/* Our Keccak-f[1600] equals nettle's, lane for lane, on random states. */
-#include "../../chain/src/keccak_int.h"
-
-OB_TEST(keccak_permutation_matches_nettle) {
-  ob_test_rng_seed(1600);
-  for (int round = 0; round < 2000; round++) {
-    uint64_t a[25], b[25];
-    for (int i = 0; i < 25; i++)
-      a[i] = b[i] = round == 0 ? 0 : ob_test_rand();
-    chain__keccak_f1600(a);
-    chain__keccak_f1600_nettle(b);
-    OB_CHECK_MSG(memcmp(a, b, sizeof a) == 0, "permutations differ on state %d", round);
-  }
-}
