@@ -17,70 +17,6 @@
 
 #define UTIL_MAX_INPUT ((size_t)64 << 20)
 
-/* cast takes negative numbers ("-5") as arguments. cli_parse would see an option, so rebuild argv
- * as: argv[0], every known --option (with its value), "--", then the positionals in order.
- * Returns a new argv (owned, ob_free) with *argc_out entries, or NULL when out of memory. */
-static char **positionals_last(int argc, char **argv, const struct cli_opt *opts, int *argc_out) {
-  char **out = ob_calloc((size_t)argc + 2, sizeof(*out));
-  int n = 0, npos = 0;
-  if (!out)
-    return NULL;
-  char **pos = ob_calloc((size_t)argc + 1, sizeof(*pos));
-  if (!pos) {
-    ob_free(out);
-    return NULL;
-  }
-  out[n++] = argv[0];
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const struct cli_opt *o = NULL;
-    if (strcmp(a, "--") == 0) {
-      while (++i < argc)
-        pos[npos++] = argv[i];
-      break;
-    }
-    for (const struct cli_opt *k = opts; a[0] == '-' && a[1] == '-' && k->name; k++)
-      if (strncmp(a + 2, k->name, strlen(k->name)) == 0 &&
-          (a[2 + strlen(k->name)] == '\0' || a[2 + strlen(k->name)] == '='))
-        o = k;
-    bool is_opt = o || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
-                  (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9'));
-    if (!is_opt) {
-      pos[npos++] = argv[i];
-      continue;
-    }
-    out[n++] = argv[i];
-    if (o && o->kind != CLI_FLAG && !strchr(a, '=') && i + 1 < argc)
-      out[n++] = argv[++i];
-  }
-  out[n++] = (char *)"--";
-  for (int i = 0; i < npos; i++)
-    out[n++] = pos[i];
-  ob_free(pos);
-  *argc_out = n;
-  return out;
-}
-
-/* cli_parse collects option values in arrays it leaves to the command: free them. */
-static void opts_release(struct cli_opt *opts) {
-  for (struct cli_opt *o = opts; o->name; o++) {
-    ob_free((void *)o->values);
-    o->values = NULL;
-    o->nvalues = 0;
-  }
-}
-
-/* Parse with negative numbers allowed as positionals. Returns 0, CLI_DONE or OB_EUSAGE/ENOMEM. */
-static int parse_args(const struct cli_cmd *self, struct cli_opt *opts, int argc, char **argv,
-                      char ***pos, int *npos, char ***owned) {
-  int n;
-  char **v = positionals_last(argc, argv, opts, &n);
-  if (!v)
-    return OB_ENOMEM;
-  *owned = v;
-  return cli_parse(self, opts, n, v, pos, npos);
-}
-
 static int finish_parse(int rc, char **pos, int npos, int want_min, int want_max, const struct cli_cmd *self) {
   if (rc)
     return rc == CLI_DONE ? CLI_DONE : CLI_EXIT_USAGE;
@@ -113,11 +49,11 @@ static int run_keccak(struct cli *cli, int argc, char **argv, const struct cli_c
       {"text", CLI_VALUE, "STR", "hash the UTF-8 bytes of STR instead of hex input"},
       {"json", CLI_FLAG, NULL, "print {\"hash\":\"0x...\"}"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code;
   const struct cli_opt *text = &opts[0];
   (void)cli;
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, text->set ? 0 : 1, text->set ? 0 : 1, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -141,10 +77,6 @@ static int run_keccak(struct cli *cli, int argc, char **argv, const struct cli_c
   }
   exit_code = print_hex(h, 32, cli_opt(opts, "json")->set, "hash");
 out:
-  if (pos && npos)
-    ob_free(pos);
-  ob_free(owned);
-  opts_release(opts);
   return exit_code;
 }
 
@@ -177,14 +109,14 @@ static int run_abi_encode(struct cli *cli, int argc, char **argv, const struct c
       {"calldata", CLI_FLAG, NULL, "prefix the 4-byte function selector (like cast calldata)"},
       {"json", CLI_FLAG, NULL, "print {\"data\":\"0x...\"}"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code;
   struct ob_err err;
   struct ob_buf out;
   (void)cli;
   ob_err_clear(&err);
   ob_buf_init(&out, UTIL_MAX_INPUT);
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, 1, -1, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -197,10 +129,6 @@ static int run_abi_encode(struct cli *cli, int argc, char **argv, const struct c
     exit_code = print_hex((const uint8_t *)out.buf, out.len, cli_opt(opts, "json")->set, "data");
 out:
   ob_buf_release(&out);
-  if (pos && npos)
-    ob_free(pos);
-  ob_free(owned);
-  opts_release(opts);
   return exit_code;
 }
 
@@ -266,12 +194,12 @@ static int run_abi_decode(struct cli *cli, int argc, char **argv, const struct c
       {"input", CLI_FLAG, NULL, "HEX is calldata: check the selector, decode the inputs"},
       {"json", CLI_FLAG, NULL, "print a JSON array of the values (as cast --json)"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code = 0;
   struct ob_err err;
   (void)cli;
   ob_err_clear(&err);
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, 2, 2, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -283,10 +211,6 @@ static int run_abi_decode(struct cli *cli, int argc, char **argv, const struct c
   else if (rc)
     exit_code = cli_fail(rc, &err);
 out:
-  if (pos && npos)
-    ob_free(pos);
-  ob_free(owned);
-  opts_release(opts);
   return exit_code;
 }
 
@@ -350,9 +274,6 @@ static int run_rlp_decode(struct cli *cli, int argc, char **argv, const struct c
   ob_buf_release(&b);
 out:
   ob_free(data);
-  if (pos && npos)
-    ob_free(pos);
-  opts_release(opts);
   return exit_code;
 }
 
@@ -419,9 +340,6 @@ static int run_decode_revert(struct cli *cli, int argc, char **argv, const struc
     exit_code = CLI_EXIT_FAIL; /* printed, but not recognised */
 out:
   ob_buf_release(&out);
-  if (pos && npos)
-    ob_free(pos);
-  opts_release(opts);
   return exit_code;
 }
 
