@@ -82,6 +82,8 @@ extern const struct cli_cmd cli_cmd_db;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_util;
+extern const struct cli_cmd cli_cmd_key;
+extern const struct cli_cmd cli_cmd_tx;
 extern const struct cli_cmd cli_cmd_pin;
 extern const struct cli_cmd cli_cmd_cid;
 #endif

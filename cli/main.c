@@ -14,6 +14,8 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_doctor,
     &cli_cmd_config,
     &cli_cmd_util,
+    &cli_cmd_key,
+    &cli_cmd_tx,
     &cli_cmd_pin,
     &cli_cmd_cid,
     NULL,
