@@ -80,4 +80,5 @@ int cli_out(const char *s, size_t n);
 extern const struct cli_cmd cli_cmd_db;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_chain;
 #endif
