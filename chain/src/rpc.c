@@ -116,7 +116,8 @@ static bool method_repeatable(const char *m) {
   static const char *const safe[] = {
       "eth_chainId", "eth_blockNumber", "eth_call", "eth_estimateGas", "eth_feeHistory",
       "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_sendRawTransaction", "eth_syncing",
-      "net_version", "web3_clientVersion", "eth_unsubscribe"};
+      "net_version", "net_listening", "web3_clientVersion", "web3_sha3", "eth_accounts",
+      "eth_protocolVersion", "eth_unsubscribe"};
   if (ob_str_starts(m, "eth_get")) return true;
   for (size_t i = 0; i < OB_ARRAY_LEN(safe); i++)
     if (strcmp(m, safe[i]) == 0) return true;

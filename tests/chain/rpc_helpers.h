@@ -24,16 +24,25 @@ struct fake {
   char ws[64], http[64];
 };
 
-/* Start tests/chain/fake_rpc.py MODE; false if it did not come up. */
-static inline bool fake_start(struct fake *fk, const char *mode) {
+/* Start tests/chain/SCRIPT ARGS (it prints "PORT PID"); false if it did not come up. */
+static inline bool py_start(struct fake *fk, const char *script, const char *args) {
   char cmd[1024];
-  snprintf(cmd, sizeof(cmd), "exec python3 '%s' %s", ob_test_src("tests/chain/fake_rpc.py"), mode);
+  snprintf(cmd, sizeof(cmd), "exec python3 '%s' %s", ob_test_src(script), args);
   memset(fk, 0, sizeof(*fk));
   fk->f = popen(cmd, "r");
   if (!fk->f || fscanf(fk->f, "%d %d", &fk->port, &fk->pid) != 2) return false;
   snprintf(fk->ws, sizeof(fk->ws), "ws://127.0.0.1:%d", fk->port);
   snprintf(fk->http, sizeof(fk->http), "http://127.0.0.1:%d", fk->port);
   return true;
+}
+
+/* Start tests/chain/fake_rpc.py MODE. */
+static inline bool fake_start(struct fake *fk, const char *mode) {
+  return py_start(fk, "tests/chain/fake_rpc.py", mode);
+}
+
+static inline void fake_signal(struct fake *fk, int sig) {
+  if (fk->pid > 0) kill(fk->pid, sig);
 }
 
 static inline void fake_stop(struct fake *fk) {
