@@ -60,8 +60,36 @@ static int usage_error(const struct cli_cmd *cmd, const char *fmt, ...) {
   return OB_EUSAGE;
 }
 
+/* Arrays cli_parse hands out live as long as the process: they are tracked here and freed at exit,
+ * so commands never have to release them. */
+static void **tracked;
+static size_t ntracked;
+
+static void free_tracked(void) {
+  for (size_t i = 0; i < ntracked; i++) ob_free(tracked[i]);
+  ob_free(tracked);
+  tracked = NULL;
+  ntracked = 0;
+}
+
+static void *track(void *old, void *p) {
+  for (size_t i = 0; i < ntracked; i++)
+    if (tracked[i] == old && old) {
+      tracked[i] = p;
+      return p;
+    }
+  if (p) {
+    void **t = ob_realloc(tracked, (ntracked + 1) * sizeof(*t));
+    if (!t) return p; /* untracked: a leak at exit, never a crash */
+    if (!tracked) atexit(free_tracked);
+    tracked = t;
+    tracked[ntracked++] = p;
+  }
+  return p;
+}
+
 static int add_value(struct cli_opt *o, const char *v) {
-  const char **nv = ob_realloc(o->values, (o->nvalues + 1) * sizeof(*nv));
+  const char **nv = track(o->values, ob_realloc(o->values, (o->nvalues + 1) * sizeof(*nv)));
   if (!nv) return OB_ENOMEM;
   o->values = nv;
   o->values[o->nvalues++] = v;
@@ -72,7 +100,7 @@ static int add_value(struct cli_opt *o, const char *v) {
 int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **argv,
               char ***pos, int *npos) {
   static char *none[1];
-  char **p = ob_calloc((size_t)argc + 1, sizeof(*p));
+  char **p = track(NULL, ob_calloc((size_t)argc + 1, sizeof(*p)));
   int n = 0;
   bool only_pos = false;
   if (!p) return OB_ENOMEM;
@@ -89,24 +117,20 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **
     }
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       cli_help(cmd, opts, false);
-      ob_free(p);
       return CLI_DONE;
     }
     if (a[1] != '-') {
-      ob_free(p);
       return usage_error(cmd, "unknown option '%s'", a);
     }
     eq = strchr(a, '=');
     snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
     o = cli_opt(opts, name);
     if (!o) {
-      ob_free(p);
       return usage_error(cmd, "unknown option '%s'", a);
     }
     o->set = true;
     if (o->kind == CLI_FLAG) {
       if (eq) {
-        ob_free(p);
         return usage_error(cmd, "option '--%s' takes no value", o->name);
       }
       continue;
@@ -116,16 +140,10 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **
     } else if (i + 1 < argc) {
       add_value(o, argv[++i]);
     } else {
-      ob_free(p);
       return usage_error(cmd, "option '--%s' needs a value", o->name);
     }
   }
-  if (pos) {
-    *pos = n ? p : none;
-    if (!n) ob_free(p);
-  } else {
-    ob_free(p);
-  }
+  if (pos) *pos = n ? p : none;
   if (npos) *npos = n;
   return 0;
 }

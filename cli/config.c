@@ -45,7 +45,7 @@ static const struct centry table[] = {
      "seconds to wait for a connection"},
     {"database.application_name", C_STR, OFF(db_application_name), NULL, "obridge", 0, 63, NULL,
      "application_name reported to PostgreSQL"},
-    {"chain.chain_id", C_U64, OFF(chain_id), "OBRIDGE_CHAIN_ID", "31337", 1, UINT64_MAX / 2 - 36, NULL,
+    {"chain.chain_id", C_U64, OFF(chain_id), "OBRIDGE_CHAIN_ID", "31337", 1, 4503599627370476, NULL,
      "EIP-155 chain id the endpoints must report"},
     {"chain.endpoints", C_ENDPOINTS, 0, "OBRIDGE_RPC_URL", "ws://127.0.0.1:8545", 1, 16, NULL,
      "JSON-RPC endpoints, best first: [{\"url\": \"ws://…\", \"name\": \"…\"}]"},
@@ -110,7 +110,8 @@ void ob_config_free(struct ob_config *c) {
 
 static int check_port(const char *p, size_t n, struct ob_err *err) {
   uint64_t port = 0;
-  if (n == 0 || n > 5) return ob_err_set(err, OB_EINVAL, "port '%.*s' out of range (1-65535)", (int)n, p);
+  if (n == 0 || n > 5 || p[0] == '0')
+    return ob_err_set(err, OB_EINVAL, "port '%.*s' out of range (1-65535)", (int)n, p);
   for (size_t i = 0; i < n; i++) {
     if (p[i] < '0' || p[i] > '9') return ob_err_set(err, OB_EINVAL, "port '%.*s' is not a number", (int)n, p);
     port = port * 10 + (uint64_t)(p[i] - '0');
@@ -260,9 +261,10 @@ static int load_endpoints(struct ob_config *c, const struct ob_json *arr, char *
     snprintf(path + base, pathcap - base, "[%zu].url", i);
     if (!url) return ob_err_set(err, OB_EINVAL, "missing");
     if (url->type != OB_JSON_STRING) return type_error(err, "a string", url);
-    if (name && name->type != OB_JSON_STRING) {
+    if (name && (name->type != OB_JSON_STRING || name->len > 64 || strlen(name->str) != name->len)) {
       snprintf(path + base, pathcap - base, "[%zu].name", i);
-      return type_error(err, "a string", name);
+      if (name->type != OB_JSON_STRING) return type_error(err, "a string", name);
+      return ob_err_set(err, OB_EINVAL, "expected a string of at most 64 bytes");
     }
     {
       char dflt[32];

@@ -46,6 +46,8 @@ const char *ob_test_tmpdir(void) {
       fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
       exit(2);
     }
+    /* Peers started under it run as other users (PostgreSQL refuses root). */
+    chmod(tmpdir, 0755);
   }
   return tmpdir;
 }
