@@ -884,6 +884,14 @@ int chain_rpc_call(struct chain_rpc *c, const char *method, const char *params_j
   return 0;
 }
 
+int chain_rpc_cancel(struct chain_rpc *c, uint64_t id) {
+  struct req *r = req_find(c, id);
+  if (!r || r->kind != REQ_USER) return OB_ENOENT;
+  req_detach(c, r);
+  req_free(r);
+  return 0;
+}
+
 int chain_rpc_batch(struct chain_rpc *c, const struct chain_rpc_req *reqs, size_t n, unsigned flags,
                     unsigned timeout_ms, struct ob_err *err) {
   struct req **made;

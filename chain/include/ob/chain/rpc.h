@@ -69,6 +69,10 @@ typedef void chain_rpc_cb(void *ud, int rc, const struct ob_json *result, const 
 int chain_rpc_call(struct chain_rpc *c, const char *method, const char *params_json, unsigned flags,
                    unsigned timeout_ms, chain_rpc_cb *cb, void *ud, uint64_t *id_out, struct ob_err *err);
 
+/* Forget a request: its callback will not be called (a reply that still comes is ignored).
+ * Returns 0 or OB_ENOENT (already answered). */
+int chain_rpc_cancel(struct chain_rpc *c, uint64_t id);
+
 struct chain_rpc_req {
   const char *method;
   const char *params_json;

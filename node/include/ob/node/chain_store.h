@@ -1,0 +1,20 @@
+/* The chain area's store interfaces implemented on PostgreSQL (tables of migrations/0002_chain.sql).
+ * node/ is where chain/ and db/ meet: chain/ defines the callbacks, this file fills them in.
+ *
+ * A struct node_chain_db is borrowed by every interface made from it and must outlive them; it
+ * borrows the db connection (one thread, like struct db). */
+#ifndef OB_NODE_CHAIN_STORE_H
+#define OB_NODE_CHAIN_STORE_H
+#include <stdint.h>
+
+struct db;
+struct chain_watch_store;
+
+struct node_chain_db {
+  struct db *db;
+  uint64_t chain_id;
+};
+
+/* Log watcher cursors in chain_cursors (chain_id, name). Never allocates. */
+void node_chain_watch_store(struct chain_watch_store *out, struct node_chain_db *ctx);
+#endif
