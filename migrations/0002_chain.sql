@@ -30,6 +30,7 @@ CREATE TABLE chain_txs (
   data         bytea NOT NULL DEFAULT '',
   gas_limit    bigint NOT NULL CHECK (gas_limit > 0),
   purpose      text NOT NULL DEFAULT '',
+  idem_key     text UNIQUE,    -- a caller's idempotency key: one transaction per key
   state        text NOT NULL CHECK (state IN ('queued', 'signed', 'broadcast', 'confirmed', 'finalized',
                                               'failed', 'superseded')),
   replaces     bigint REFERENCES chain_txs (id),

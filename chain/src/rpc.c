@@ -1066,6 +1066,7 @@ size_t chain_rpc_status(struct chain_rpc *c, struct chain_endpoint_status *out, 
 }
 
 void chain_rpc_stats(struct chain_rpc *c, struct chain_rpc_stats *out) { *out = c->stats; }
+struct chain_loop *chain__rpc_loop(struct chain_rpc *c) { return c->loop; }
 
 void chain__conn_ping(struct chain__conn *conn) {
   if (!conn->http) chain__ws_ping(conn);

@@ -51,6 +51,10 @@ void chain__http_ctx_free(struct chain__http_ctx *c);
 int chain__http_open(struct chain__conn **out, struct chain__http_ctx *ctx, const struct chain__conn_opts *o,
                      const struct chain__conn_cbs *cbs, void *ud, struct ob_err *err);
 
+/* The loop a client runs on (for the transaction manager's timer). */
+struct chain_rpc;
+struct chain_loop *chain__rpc_loop(struct chain_rpc *c);
+
 /* ---- either ---- */
 /* Queue a message (copied). Returns 0 or OB_ENOMEM / OB_ESTATE (closed). */
 int chain__conn_send(struct chain__conn *c, const char *text, size_t len);
