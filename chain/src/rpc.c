@@ -691,7 +691,7 @@ static void on_oversize(void *ud, const char *prefix, size_t n, size_t total) {
   }
 }
 
-static void on_pong(void *ud) {
+static void on_activity(void *ud) {
   struct endpoint *e = ud;
   e->last_rx = now_ms(e->c);
   e->ping_out = false;
@@ -699,7 +699,7 @@ static void on_pong(void *ud) {
 
 static void on_close(void *ud, const char *why) { ep_lost(ud, why); }
 
-static const struct chain__conn_cbs conn_cbs = {on_open, on_message, on_oversize, on_pong, on_close};
+static const struct chain__conn_cbs conn_cbs = {on_open, on_message, on_oversize, on_activity, on_close};
 
 static void ep_connect(struct endpoint *e) {
   struct chain_rpc *c = e->c;

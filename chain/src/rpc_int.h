@@ -26,7 +26,8 @@ struct chain__conn_cbs {
   void (*on_message)(void *ud, const char *text, size_t len);
   /* A message larger than the limit was dropped; prefix holds its first bytes. */
   void (*on_oversize)(void *ud, const char *prefix, size_t prefix_len, size_t total);
-  void (*on_pong)(void *ud);
+  /* Bytes or a pong arrived (also mid-message): the connection is alive. */
+  void (*on_activity)(void *ud);
   /* The connection is gone (why is borrowed for the call). */
   void (*on_close)(void *ud, const char *why);
 };

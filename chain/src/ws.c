@@ -143,10 +143,11 @@ static int handle(struct lws *wsi, enum lws_callback_reasons reason, struct ws_c
   case LWS_CALLBACK_CLIENT_RECEIVE:
     if (!c || c->user_closed) break;
     rx_piece(c, in, len);
+    c->cbs.on_activity(c->ud);
     if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) rx_complete(c);
     break;
   case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-    if (c && !c->user_closed) c->cbs.on_pong(c->ud);
+    if (c && !c->user_closed) c->cbs.on_activity(c->ud);
     break;
   case LWS_CALLBACK_CLIENT_WRITEABLE:
     if (!c || c->user_closed) return -1;

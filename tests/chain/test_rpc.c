@@ -172,6 +172,10 @@ OB_TEST(reply_not_json_drops_connection) {
   fake_stop(&fk);
 }
 
+static void slow_health(struct chain_rpc_opts *o) {
+  o->health_interval_ms = 60000; /* the fake answers one request at a time: no check behind the 200 MB */
+}
+
 OB_TEST(message_over_limit_refused) {
   struct fake fk;
   struct outcome o[2];
@@ -180,7 +184,8 @@ OB_TEST(message_over_limit_refused) {
   const char *urls[1];
   OB_REQUIRE(fake_start(&fk, "huge"));
   urls[0] = fk.ws;
-  OB_REQUIRE(tclient_open(&t, urls, 1, NULL, &err) == 0);
+  /* keepalive stays 2 s: a message that takes longer to arrive must not count as silence */
+  OB_REQUIRE(tclient_open(&t, urls, 1, slow_health, &err) == 0);
   memset(o, 0, sizeof(o));
   OB_REQUIRE(chain_rpc_call(t.rpc, "big", "[]", 0, 20000, outcome_cb, &o[0], NULL, &err) == 0);
   OB_CHECK(run_until_all(t.loop, o, 1, 25000));
