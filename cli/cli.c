@@ -107,7 +107,7 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **
   for (int i = 1; i < argc; i++) {
     char *a = argv[i], *eq, name[128];
     struct cli_opt *o;
-    if (only_pos || a[0] != '-' || a[1] == '\0') {
+    if (only_pos || a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.') {
       p[n++] = a;
       continue;
     }

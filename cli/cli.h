@@ -53,7 +53,8 @@ struct cli {
 };
 
 /* Parse argv (argv[0] is the command name) against opts (terminated by {0}). Positional arguments
- * are returned in *pos / *npos (borrowed from argv). --help prints the command's help and returns
+ * are returned in *pos / *npos: the array belongs to the CLI and lives until exit — never free it
+ * (nor opts' values). An argument like -1 or -0.5 is a positional (a negative number), not an option. --help prints the command's help and returns
  * CLI_DONE. Errors print "obridge CMD: unknown option '--x'" and the usage line, and return
  * OB_EUSAGE. */
 int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **argv,
@@ -80,5 +81,6 @@ int cli_out(const char *s, size_t n);
 extern const struct cli_cmd cli_cmd_db;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_util;
 extern const struct cli_cmd cli_cmd_chain;
 #endif

@@ -13,6 +13,7 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_db,
     &cli_cmd_doctor,
     &cli_cmd_config,
+    &cli_cmd_util,
     &cli_cmd_chain,
     NULL,
 };
