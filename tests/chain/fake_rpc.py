@@ -9,7 +9,7 @@ one port). Prints "PORT PID" on stdout, then serves until killed (or 120 s).
     huge        answers method "big" with a 200 MB reply (streamed), the rest as ok
     wrong_type  answers eth_gasPrice with the number 5 instead of a hex string
     silent      accepts TCP connections and never sends a byte
-    deaf        answers the first 2 requests (the client's checks), then nothing, not even pongs
+    deaf        answers the first 2 requests (the client's checks) and pings until then, then nothing
     reorder     collects requests and answers each group of 8 (or a 200 ms pause) in reverse order
 """
 import base64, hashlib, json, os, socket, struct, sys, threading, time
@@ -94,9 +94,9 @@ def serve_ws(s, head):
             continue
         if op == 8:
             return
-        count += 1
-        if MODE == "deaf" and count > 2:
+        if MODE == "deaf" and count >= 2:
             continue
+        count += op == 1
         if op == 9:
             s.sendall(frame(data, 10))
             continue
