@@ -83,4 +83,5 @@ extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_util;
 extern const struct cli_cmd cli_cmd_chain;
+extern const struct cli_cmd cli_cmd_tx;
 #endif

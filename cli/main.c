@@ -15,6 +15,7 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_config,
     &cli_cmd_util,
     &cli_cmd_chain,
+    &cli_cmd_tx,
     NULL,
 };
 
