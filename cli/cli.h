@@ -86,4 +86,5 @@ extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_tx;
 extern const struct cli_cmd cli_cmd_pin;
 extern const struct cli_cmd cli_cmd_cid;
+extern const struct cli_cmd cli_cmd_chain;
 #endif

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_key.h"
+#include "cli_tx.h"
 #include "ob/chain/signer.h"
 #include "ob/chain/tx.h"
 #include "ob/core/alloc.h"
@@ -196,8 +197,10 @@ static const struct cli_cmd cmd_sign = {
 static const struct cli_cmd cmd_decode = {
     .name = "decode", .summary = "decode a raw signed transaction and recover its sender (JSON)",
     .usage = "tx decode HEX [--json]", .example = "obridge tx decode 0x02f8…", .run = run_decode};
-static const struct cli_cmd *const subs[] = {&cmd_sign, &cmd_decode, NULL};
+static const struct cli_cmd *const subs[] = {&cli_tx_send, &cli_tx_run, &cli_tx_ls, &cli_tx_show,
+                                             &cmd_sign, &cmd_decode, NULL};
 
 const struct cli_cmd cli_cmd_tx = {
-    .name = "tx", .summary = "offline transactions: sign, decode", .usage = "tx <sign|decode> [options]",
+    .name = "tx", .summary = "transactions: send and drive through the manager, list, show; sign and decode offline",
+    .usage = "tx <send|run|ls|show|sign|decode> [options]",
     .example = "obridge tx decode 0x02f8…", .subs = subs};

@@ -18,6 +18,7 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_tx,
     &cli_cmd_pin,
     &cli_cmd_cid,
+    &cli_cmd_chain,
     NULL,
 };
 

@@ -1,0 +1,59 @@
+/* The one event loop of a node (libuv underneath; chain/src/loop.c is the only file that
+ * includes uv.h, besides the libwebsockets glue, whose header pulls it in).
+ *
+ * Chain, IPFS and data-source traffic, timers and signals all run on one struct chain_loop.
+ * Nothing here is thread-safe: every call is made on the loop's thread.
+ *
+ * Handles (timers, polls, signals) are heap objects: *_new allocates once, *_free closes the
+ * handle and frees it when libuv is done with it; *_free is safe inside the handle's own callback
+ * and *_free(NULL) is a no-op. A handle's callback is never invoked after its *_free. */
+#ifndef OB_CHAIN_LOOP_H
+#define OB_CHAIN_LOOP_H
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ob_err;
+struct chain_loop;
+struct chain_timer;
+struct chain_poll;
+struct chain_signal;
+
+/* Returns: 0; OB_ENOMEM; OB_EIO (libuv refused). *out owned (chain_loop_free). */
+int chain_loop_new(struct chain_loop **out, struct ob_err *err);
+/* Closes every handle still open, runs the loop until they are closed, frees. NULL is a no-op. */
+void chain_loop_free(struct chain_loop *l);
+/* Run until chain_loop_stop or until nothing is left to wait for. */
+void chain_loop_run(struct chain_loop *l);
+/* Run until *done becomes true (set by some callback) or nothing is left to wait for.
+ * Returns true if *done. Must not be called from a loop callback. */
+bool chain_loop_run_until(struct chain_loop *l, const bool *done);
+/* One iteration: wait for at least one event, run its callbacks. Returns false if nothing is
+ * left to wait for. */
+bool chain_loop_run_once(struct chain_loop *l);
+/* Make chain_loop_run return after the current iteration. */
+void chain_loop_stop(struct chain_loop *l);
+/* The underlying uv_loop_t, for the glue files of chain/ only. */
+void *chain__loop_uv(struct chain_loop *l);
+/* The loop's cached clock in milliseconds (uv_now). */
+uint64_t chain_loop_now_ms(struct chain_loop *l);
+
+/* One-shot or repeating timer. start replaces a running schedule. */
+int chain_timer_new(struct chain_timer **out, struct chain_loop *l, void (*cb)(void *ud), void *ud,
+                    struct ob_err *err);
+void chain_timer_start(struct chain_timer *t, uint64_t timeout_ms, uint64_t repeat_ms);
+void chain_timer_stop(struct chain_timer *t);
+void chain_timer_free(struct chain_timer *t);
+
+/* Readiness of a socket. events: CHAIN_POLL_IN | CHAIN_POLL_OUT; 0 stops. status < 0 on error
+ * (a libuv error code; treat the socket as readable so the owner sees the error). */
+enum chain_poll_events { CHAIN_POLL_IN = 1, CHAIN_POLL_OUT = 2 };
+int chain_poll_new(struct chain_poll **out, struct chain_loop *l, int fd,
+                   void (*cb)(void *ud, int fd, int events, int status), void *ud, struct ob_err *err);
+int chain_poll_set(struct chain_poll *p, int events);
+void chain_poll_free(struct chain_poll *p);
+
+/* Signal delivered on the loop (SIGINT, SIGTERM, SIGHUP …). */
+int chain_signal_new(struct chain_signal **out, struct chain_loop *l, int signum,
+                     void (*cb)(void *ud, int signum), void *ud, struct ob_err *err);
+void chain_signal_free(struct chain_signal *s);
+#endif

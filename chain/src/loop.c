@@ -1,0 +1,176 @@
+/* The event loop on libuv: the only file of chain/ that includes uv.h directly. */
+#include <stdlib.h>
+#include <uv.h>
+
+#include "ob/chain/loop.h"
+#include "ob/core/alloc.h"
+#include "ob/core/err.h"
+
+struct chain_loop {
+  uv_loop_t uv;
+};
+
+/* Every handle starts with its uv handle, so one close callback frees them all. */
+struct chain_timer {
+  uv_timer_t h;
+  void (*cb)(void *ud);
+  void *ud;
+};
+struct chain_poll {
+  uv_poll_t h;
+  void (*cb)(void *ud, int fd, int events, int status);
+  void *ud;
+  int fd;
+};
+struct chain_signal {
+  uv_signal_t h;
+  void (*cb)(void *ud, int signum);
+  void *ud;
+};
+
+/* Marks the handles this file allocated (h->data), so chain_loop_free can free forgotten ones. */
+static const char ours_tag;
+#define OURS ((void *)&ours_tag)
+
+static void free_on_close(uv_handle_t *h) { ob_free(h); }
+
+int chain_loop_new(struct chain_loop **out, struct ob_err *err) {
+  struct chain_loop *l = ob_calloc(1, sizeof(*l));
+  int rc;
+  if (!l) return ob_err_set(err, OB_ENOMEM, "cannot create the event loop: out of memory");
+  rc = uv_loop_init(&l->uv);
+  if (rc) {
+    ob_free(l);
+    return ob_err_set(err, OB_EIO, "cannot create the event loop: %s", uv_strerror(rc));
+  }
+  *out = l;
+  return 0;
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  /* Handles of ours are freed by their close callback; foreign ones (lws) belong to their
+   * owner, which should have been freed before the loop. */
+  if (uv_is_closing(h)) return;
+  uv_close(h, h->data == OURS ? free_on_close : NULL);
+}
+
+void chain_loop_free(struct chain_loop *l) {
+  if (!l) return;
+  uv_run(&l->uv, UV_RUN_NOWAIT);
+  uv_walk(&l->uv, close_walk, NULL);
+  uv_run(&l->uv, UV_RUN_DEFAULT);
+  uv_loop_close(&l->uv);
+  ob_free(l);
+}
+
+void chain_loop_run(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_DEFAULT); }
+
+bool chain_loop_run_until(struct chain_loop *l, const bool *done) {
+  while (!*done)
+    if (uv_run(&l->uv, UV_RUN_ONCE) == 0 && !*done) return false;
+  return true;
+}
+
+bool chain_loop_run_once(struct chain_loop *l) { return uv_run(&l->uv, UV_RUN_ONCE) != 0; }
+
+void chain_loop_stop(struct chain_loop *l) { uv_stop(&l->uv); }
+void *chain__loop_uv(struct chain_loop *l) { return &l->uv; }
+uint64_t chain_loop_now_ms(struct chain_loop *l) { return uv_now(&l->uv); }
+
+static void timer_cb(uv_timer_t *h) {
+  struct chain_timer *t = (struct chain_timer *)h;
+  t->cb(t->ud);
+}
+
+int chain_timer_new(struct chain_timer **out, struct chain_loop *l, void (*cb)(void *ud), void *ud,
+                    struct ob_err *err) {
+  struct chain_timer *t = ob_calloc(1, sizeof(*t));
+  if (!t) return ob_err_set(err, OB_ENOMEM, "cannot create a timer: out of memory");
+  uv_timer_init(&l->uv, &t->h);
+  t->h.data = OURS;
+  t->cb = cb;
+  t->ud = ud;
+  *out = t;
+  return 0;
+}
+
+void chain_timer_start(struct chain_timer *t, uint64_t timeout_ms, uint64_t repeat_ms) {
+  uv_timer_start(&t->h, timer_cb, timeout_ms, repeat_ms);
+}
+void chain_timer_stop(struct chain_timer *t) { uv_timer_stop(&t->h); }
+void chain_timer_free(struct chain_timer *t) {
+  if (!t) return;
+  uv_timer_stop(&t->h);
+  uv_close((uv_handle_t *)&t->h, free_on_close);
+}
+
+static void poll_cb(uv_poll_t *h, int status, int events) {
+  struct chain_poll *p = (struct chain_poll *)h;
+  int ev = 0;
+  if (events & UV_READABLE) ev |= CHAIN_POLL_IN;
+  if (events & UV_WRITABLE) ev |= CHAIN_POLL_OUT;
+  if (status < 0) ev |= CHAIN_POLL_IN;
+  p->cb(p->ud, p->fd, ev, status);
+}
+
+int chain_poll_new(struct chain_poll **out, struct chain_loop *l, int fd,
+                   void (*cb)(void *ud, int fd, int events, int status), void *ud, struct ob_err *err) {
+  struct chain_poll *p = ob_calloc(1, sizeof(*p));
+  int rc;
+  if (!p) return ob_err_set(err, OB_ENOMEM, "cannot watch socket %d: out of memory", fd);
+  rc = uv_poll_init_socket(&l->uv, &p->h, fd);
+  if (rc) {
+    ob_free(p);
+    return ob_err_set(err, OB_EIO, "cannot watch socket %d: %s", fd, uv_strerror(rc));
+  }
+  p->h.data = OURS;
+  p->cb = cb;
+  p->ud = ud;
+  p->fd = fd;
+  *out = p;
+  return 0;
+}
+
+int chain_poll_set(struct chain_poll *p, int events) {
+  int uvev = 0;
+  if (!events) return uv_poll_stop(&p->h) ? OB_EIO : 0;
+  if (events & CHAIN_POLL_IN) uvev |= UV_READABLE;
+  if (events & CHAIN_POLL_OUT) uvev |= UV_WRITABLE;
+  return uv_poll_start(&p->h, uvev, poll_cb) ? OB_EIO : 0;
+}
+
+void chain_poll_free(struct chain_poll *p) {
+  if (!p) return;
+  uv_poll_stop(&p->h);
+  uv_close((uv_handle_t *)&p->h, free_on_close);
+}
+
+static void signal_cb(uv_signal_t *h, int signum) {
+  struct chain_signal *s = (struct chain_signal *)h;
+  s->cb(s->ud, signum);
+}
+
+int chain_signal_new(struct chain_signal **out, struct chain_loop *l, int signum,
+                     void (*cb)(void *ud, int signum), void *ud, struct ob_err *err) {
+  struct chain_signal *s = ob_calloc(1, sizeof(*s));
+  int rc;
+  if (!s) return ob_err_set(err, OB_ENOMEM, "cannot watch signal %d: out of memory", signum);
+  uv_signal_init(&l->uv, &s->h);
+  s->h.data = OURS;
+  s->cb = cb;
+  s->ud = ud;
+  rc = uv_signal_start(&s->h, signal_cb, signum);
+  if (rc) {
+    uv_close((uv_handle_t *)&s->h, free_on_close);
+    return ob_err_set(err, OB_EIO, "cannot watch signal %d: %s", signum, uv_strerror(rc));
+  }
+  *out = s;
+  return 0;
+}
+
+void chain_signal_free(struct chain_signal *s) {
+  if (!s) return;
+  uv_signal_stop(&s->h);
+  uv_close((uv_handle_t *)&s->h, free_on_close);
+}

@@ -1,0 +1,304 @@
+/* The JSON-RPC client without a chain: the reply reader, error objects, revert reasons, and a
+ * misbehaving endpoint (tests/chain/fake_rpc.py) for every kind of bad input. */
+#include "rpc_helpers.h"
+
+OB_TEST(quantity_strict) {
+  struct ob_json *v = NULL;
+  struct ob_err err;
+  uint64_t x = 0;
+  const char *t = "[\"0x1a\",\"0x\",\"1a\",26,\"0xffffffffffffffff\",\"0x10000000000000000\",\"0xg\",\"0x000000000000000000001\"]";
+  OB_REQUIRE(ob_json_parse(&v, t, strlen(t), NULL, &err) == 0);
+  OB_CHECK_EQ(chain_json_quantity(v->items[0], &x, "a", &err), 0);
+  OB_CHECK_EQ(x, 26);
+  OB_CHECK_EQ(chain_json_quantity(v->items[1], &x, "b", &err), OB_EPARSE);
+  OB_CHECK_EQ(chain_json_quantity(v->items[2], &x, "c", &err), OB_EPARSE);
+  OB_CHECK_EQ(chain_json_quantity(v->items[3], &x, "eth_blockNumber result", &err), OB_EPARSE);
+  OB_CHECK_CONTAINS(err.msg, "eth_blockNumber result: expected a hex quantity string, got number");
+  OB_CHECK_EQ(chain_json_quantity(v->items[4], &x, "e", &err), 0);
+  OB_CHECK(x == UINT64_MAX);
+  OB_CHECK_EQ(chain_json_quantity(v->items[5], &x, "f", &err), OB_ELIMIT);
+  OB_CHECK_EQ(chain_json_quantity(v->items[6], &x, "g", &err), OB_EPARSE);
+  OB_CHECK_EQ(chain_json_quantity(v->items[7], &x, "h", &err), 0);
+  OB_CHECK_EQ(x, 1);
+  ob_json_free(v);
+}
+
+OB_TEST(revert_reasons) {
+  char out[128];
+  /* Error("nonce too low") as solc encodes it. */
+  chain_revert_reason(out, sizeof(out),
+                      "0x08c379a0"
+                      "0000000000000000000000000000000000000000000000000000000000000020"
+                      "000000000000000000000000000000000000000000000000000000000000000d"
+                      "6e6f6e636520746f6f206c6f7700000000000000000000000000000000000000");
+  OB_CHECK_STR(out, "nonce too low");
+  chain_revert_reason(out, sizeof(out), "0x4e487b710000000000000000000000000000000000000000000000000000000000000011");
+  OB_CHECK_STR(out, "panic 0x11 (arithmetic overflow)");
+  /* A custom error stays raw hex; a lying length does not read out of bounds. */
+  chain_revert_reason(out, sizeof(out), "0xdeadbeef01");
+  OB_CHECK_STR(out, "0xdeadbeef01");
+  chain_revert_reason(out, sizeof(out),
+                      "0x08c379a0"
+                      "0000000000000000000000000000000000000000000000000000000000000020"
+                      "00000000000000000000000000000000000000000000000000000000000000ff"
+                      "6e6f6e63");
+  OB_CHECK(strncmp(out, "0x08c379a0", 10) == 0);
+}
+
+OB_TEST(error_objects) {
+  struct ob_json *v = NULL;
+  struct ob_err err;
+  const char *t = "[{\"code\":-32003,\"message\":\"nonce too low\"},"
+                  "{\"code\":3,\"message\":\"execution reverted: boom\",\"data\":\"0x08c379a0"
+                  "0000000000000000000000000000000000000000000000000000000000000020"
+                  "0000000000000000000000000000000000000000000000000000000000000004"
+                  "626f6f6d00000000000000000000000000000000000000000000000000000000\"},"
+                  "{\"code\":3,\"message\":\"execution reverted\",\"data\":\"0xdeadbeef\"},{}]";
+  OB_REQUIRE(ob_json_parse(&v, t, strlen(t), NULL, &err) == 0);
+  ob_err_clear(&err);
+  OB_CHECK_EQ(chain_rpc_error_from_json(v->items[0], "eth_sendRawTransaction", &err), OB_EPEER);
+  OB_CHECK_EQ(err.rpc_code, -32003);
+  OB_CHECK_STR(err.msg, "eth_sendRawTransaction: nonce too low (rpc -32003)");
+  OB_CHECK_EQ(chain_rpc_error_from_json(v->items[1], "eth_call", &err), OB_EREVERT);
+  OB_CHECK_STR(err.msg, "eth_call: execution reverted: boom (rpc 3)");
+  OB_CHECK_EQ(chain_rpc_error_from_json(v->items[2], "eth_call", &err), OB_EREVERT);
+  OB_CHECK_STR(err.msg, "eth_call: execution reverted (rpc 3): 0xdeadbeef");
+  OB_CHECK_EQ(chain_rpc_error_from_json(v->items[3], NULL, &err), OB_EPEER);
+  OB_CHECK_STR(err.msg, "rpc: no message (rpc 0)");
+  ob_json_free(v);
+}
+
+struct seen {
+  int replies, notes, other;
+  uint64_t ids[8];
+};
+static void count_msg(void *ud, const struct chain_rpc_msg *m) {
+  struct seen *s = ud;
+  if (m->kind == CHAIN_MSG_REPLY) {
+    if (m->has_id && s->replies < 8) s->ids[s->replies] = m->id;
+    s->replies++;
+  } else if (m->kind == CHAIN_MSG_NOTIFICATION) {
+    s->notes++;
+  } else {
+    s->other++;
+  }
+}
+
+OB_TEST(msg_reader_kinds) {
+  struct seen s = {0};
+  struct ob_err err;
+  const char *batch = "[{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\"},{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":1,\"message\":\"x\"}},"
+                      "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscription\",\"params\":{\"subscription\":\"0xab\",\"result\":{}}},"
+                      "5,{\"id\":1}]";
+  OB_CHECK_EQ(chain_rpc_msg_read(batch, strlen(batch), 1 << 20, count_msg, &s, &err), 0);
+  OB_CHECK_EQ(s.replies, 2);
+  OB_CHECK_EQ(s.ids[0], 7);
+  OB_CHECK_EQ(s.ids[1], 3);
+  OB_CHECK_EQ(s.notes, 1);
+  OB_CHECK_EQ(s.other, 2);
+  memset(&s, 0, sizeof(s));
+  OB_CHECK_EQ(chain_rpc_msg_read("not json", 8, 1 << 20, count_msg, &s, &err), OB_EPARSE);
+  OB_CHECK_EQ(s.replies + s.notes + s.other, 0);
+  OB_CHECK_EQ(chain_rpc_msg_read(batch, strlen(batch), 16, count_msg, &s, &err), OB_ELIMIT);
+}
+
+OB_TEST(bad_urls_refused) {
+  struct tclient t;
+  struct ob_err err;
+  const char *urls[] = {"ftp://x"};
+  ob_err_clear(&err);
+  OB_CHECK_EQ(tclient_open(&t, urls, 1, NULL, &err), OB_EINVAL);
+  OB_CHECK_CONTAINS(err.msg, "'ftp://x': expected a ws://, wss://, http:// or https:// URL");
+  tclient_close(&t);
+}
+
+static void call_over(const char *url, const char *method, const char *params, struct outcome *o, unsigned wait_ms) {
+  struct tclient t;
+  struct ob_err err;
+  const char *urls[] = {url};
+  memset(o, 0, sizeof(*o));
+  ob_err_clear(&err);
+  if (tclient_open(&t, urls, 1, NULL, &err) != 0 ||
+      chain_rpc_call(t.rpc, method, params, 0, 3000, outcome_cb, o, NULL, &err) != 0) {
+    o->done = true;
+    o->rc = err.code;
+    snprintf(o->msg, sizeof(o->msg), "%s", err.msg);
+  }
+  run_until_all(t.loop, o, 1, wait_ms);
+  tclient_close(&t);
+}
+
+OB_TEST(reply_with_unknown_id_ignored) {
+  struct fake fk;
+  struct outcome o;
+  struct tclient t;
+  struct ob_err err;
+  struct chain_rpc_stats st;
+  const char *urls[1];
+  OB_REQUIRE(fake_start(&fk, "unknown_id"));
+  urls[0] = fk.ws;
+  OB_REQUIRE(tclient_open(&t, urls, 1, NULL, &err) == 0);
+  memset(&o, 0, sizeof(o));
+  OB_REQUIRE(chain_rpc_call(t.rpc, "eth_gasPrice", "[]", 0, 3000, outcome_cb, &o, NULL, &err) == 0);
+  OB_CHECK(run_until_all(t.loop, &o, 1, 5000));
+  OB_CHECK_EQ(o.rc, 0);
+  OB_CHECK_STR(o.result, "\"0x1\"");
+  chain_rpc_stats(t.rpc, &st);
+  OB_CHECK(st.unknown_ids >= 1);
+  OB_CHECK_EQ(st.reconnects, 0);
+  tclient_close(&t);
+  fake_stop(&fk);
+}
+
+OB_TEST(reply_not_json_drops_connection) {
+  struct fake fk;
+  struct outcome o;
+  struct ob_buf b;
+  struct ob_err err;
+  OB_REQUIRE(fake_start(&fk, "not_json"));
+  call_over(fk.ws, "eth_gasPrice", "[]", &o, 6000);
+  OB_CHECK(o.done);
+  OB_CHECK_EQ(o.rc, OB_ETIMEDOUT);
+  OB_CHECK_CONTAINS(o.msg, "no usable endpoint");
+  OB_CHECK_CONTAINS(o.msg, "not JSON-RPC");
+  /* The one-shot helper fails fast and says why. */
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  OB_CHECK_EQ(chain_rpc_call_once(fk.ws, "eth_chainId", "[]", 3000, &b, &err), OB_EUNREACH);
+  OB_CHECK_CONTAINS(err.msg, "not JSON-RPC");
+  OB_CHECK_EQ(chain_rpc_call_once(fk.http, "eth_chainId", "[]", 3000, &b, &err), OB_EUNREACH);
+  OB_CHECK_CONTAINS(err.msg, "not JSON-RPC");
+  ob_buf_release(&b);
+  fake_stop(&fk);
+}
+
+static void slow_health(struct chain_rpc_opts *o) {
+  o->health_interval_ms = 60000; /* the fake answers one request at a time: no check behind the 200 MB */
+}
+
+OB_TEST(message_over_limit_refused) {
+  struct fake fk;
+  struct outcome o[2];
+  struct tclient t;
+  struct ob_err err;
+  const char *urls[1];
+  OB_REQUIRE(fake_start(&fk, "huge"));
+  urls[0] = fk.ws;
+  /* keepalive stays 2 s: a message that takes longer to arrive must not count as silence */
+  OB_REQUIRE(tclient_open(&t, urls, 1, slow_health, &err) == 0);
+  memset(o, 0, sizeof(o));
+  OB_REQUIRE(chain_rpc_call(t.rpc, "big", "[]", 0, 20000, outcome_cb, &o[0], NULL, &err) == 0);
+  OB_CHECK(run_until_all(t.loop, o, 1, 25000));
+  OB_CHECK_EQ(o[0].rc, OB_ELIMIT);
+  OB_CHECK_CONTAINS(o[0].msg, "reply to 'big'");
+  OB_CHECK_CONTAINS(o[0].msg, "larger than the limit of 67108864 bytes");
+  /* The connection stays usable: the next request is answered on it. */
+  OB_REQUIRE(chain_rpc_call(t.rpc, "eth_gasPrice", "[]", 0, 3000, outcome_cb, &o[1], NULL, &err) == 0);
+  OB_CHECK(run_until_all(t.loop, &o[1], 1, 5000));
+  OB_CHECK_EQ(o[1].rc, 0);
+  tclient_close(&t);
+  fake_stop(&fk);
+}
+
+OB_TEST(result_of_wrong_type) {
+  struct fake fk;
+  struct ob_buf b;
+  struct ob_err err;
+  struct ob_json *v = NULL;
+  uint64_t x;
+  OB_REQUIRE(fake_start(&fk, "wrong_type"));
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  OB_REQUIRE(chain_rpc_call_once(fk.ws, "eth_gasPrice", "[]", 3000, &b, &err) == 0);
+  OB_CHECK_STR(b.buf, "5");
+  OB_REQUIRE(ob_json_parse(&v, b.buf, b.len, NULL, &err) == 0);
+  OB_CHECK_EQ(chain_json_quantity(v, &x, "eth_gasPrice result", &err), OB_EPARSE);
+  OB_CHECK_STR(err.msg, "eth_gasPrice result: expected a hex quantity string, got number");
+  ob_json_free(v);
+  ob_buf_release(&b);
+  fake_stop(&fk);
+}
+
+OB_TEST(endpoint_that_never_answers) {
+  struct fake fk;
+  struct outcome o;
+  struct ob_buf b;
+  struct ob_err err;
+  uint64_t t0;
+  OB_REQUIRE(fake_start(&fk, "silent"));
+  /* websocket: the handshake never completes */
+  t0 = ob_mono_ms();
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  OB_CHECK_EQ(chain_rpc_call_once(fk.ws, "eth_chainId", "[]", 1500, &b, &err), OB_EUNREACH);
+  OB_CHECK_CONTAINS(err.msg, "connect timed out");
+  OB_CHECK(ob_mono_ms() - t0 < 5000);
+  /* HTTP: the POST times out */
+  ob_err_clear(&err);
+  OB_CHECK_EQ(chain_rpc_call_once(fk.http, "eth_chainId", "[]", 1500, &b, &err), OB_EUNREACH);
+  OB_CHECK_MSG(strstr(err.msg, "timed out") || strstr(err.msg, "no reply"), "unexpected: %s", err.msg);
+  /* A queued request times out with a clear message. */
+  call_over(fk.ws, "eth_gasPrice", "[]", &o, 6000);
+  OB_CHECK_EQ(o.rc, OB_ETIMEDOUT);
+  OB_CHECK_CONTAINS(o.msg, "'eth_gasPrice' not sent: no usable endpoint within 3000 ms");
+  ob_buf_release(&b);
+  fake_stop(&fk);
+}
+
+static void fast_keepalive(struct chain_rpc_opts *o) {
+  o->keepalive_ms = 1000;
+  o->health_interval_ms = 60000; /* only pings keep the connection checked */
+  o->backoff_min_ms = 5000;
+}
+
+OB_TEST(dead_connection_detected_within_2x_keepalive) {
+  struct fake fk;
+  struct tclient t;
+  struct ob_err err;
+  struct chain_endpoint_status st;
+  const char *urls[1];
+  uint64_t t0, lost_after = 0;
+  OB_REQUIRE(fake_start(&fk, "deaf"));
+  urls[0] = fk.ws;
+  OB_REQUIRE(tclient_open(&t, urls, 1, fast_keepalive, &err) == 0);
+  OB_REQUIRE(chain_rpc_wait(t.rpc, CHAIN_WAIT_READY, 3000, &err) == 0);
+  /* From now on the endpoint answers nothing. */
+  t0 = ob_mono_ms();
+  while (ob_mono_ms() - t0 < 4000) {
+    chain_loop_run_once(t.loop);
+    chain_rpc_status(t.rpc, &st, 1);
+    if (st.health == CHAIN_HEALTH_UNREACHABLE) {
+      lost_after = ob_mono_ms() - t0;
+      break;
+    }
+  }
+  OB_CHECK_MSG(lost_after > 0 && lost_after <= 2000, "dead connection noticed after %llu ms (keepalive 1000 ms)",
+               (unsigned long long)lost_after);
+  OB_CHECK_CONTAINS(st.last_error, "no pong");
+  tclient_close(&t);
+  fake_stop(&fk);
+}
+
+OB_TEST(replies_in_any_order_matched) {
+  struct fake fk;
+  struct tclient t;
+  struct ob_err err;
+  struct outcome o[64];
+  const char *urls[1];
+  OB_REQUIRE(fake_start(&fk, "reorder"));
+  urls[0] = fk.ws;
+  OB_REQUIRE(tclient_open(&t, urls, 1, NULL, &err) == 0);
+  memset(o, 0, sizeof(o));
+  for (int i = 0; i < 64; i++) {
+    /* eth_chainId and eth_blockNumber answer differently: a mismatch would show. */
+    const char *m = i % 2 ? "eth_chainId" : "eth_blockNumber";
+    OB_REQUIRE(chain_rpc_call(t.rpc, m, "[]", 0, 5000, outcome_cb, &o[i], NULL, &err) == 0);
+  }
+  OB_CHECK(run_until_all(t.loop, o, 64, 8000));
+  for (int i = 0; i < 64; i++) {
+    OB_CHECK_EQ(o[i].rc, 0);
+    OB_CHECK_STR(o[i].result, i % 2 ? "\"0x7a69\"" : "\"0x10\"");
+  }
+  tclient_close(&t);
+  fake_stop(&fk);
+}

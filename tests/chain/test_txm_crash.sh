@@ -1,0 +1,61 @@
+# The transaction manager survives kill -9: a stream of transactions, each sent by a fresh
+# `obridge tx send` that is killed at random points, then driven to the end.
+
+KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+ADDR2=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc
+
+setup_crash() {
+  peers_env || return 1
+  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
+  export OBRIDGE_DATABASE_URL
+  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
+  # shellcheck disable=SC1091
+  source "$TMP/peers/chain/env"
+  export OBRIDGE_RPC_URL OBRIDGE_CONFIRMATIONS=1
+  echo "$KEY2" >"$TMP/key"
+}
+
+psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }
+
+test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
+  setup_crash || return
+  local n=70 kills=0 attempts=0 i pid rc seed=${OB_TEST_SEED:-$$}
+  RANDOM=$seed
+  echo "seed $seed" >&2
+  for i in $(seq 1 $n); do
+    while :; do
+      attempts=$((attempts + 1))
+      "$OBRIDGE" tx send --to 0x0000000000000000000000000000000000000042 --value 1 --key "stream-$i" \
+        --key-file "$TMP/key" >/dev/null 2>>"$TMP/send.log" &
+      pid=$!
+      if ((kills < 50 && RANDOM % 4 != 0)); then
+        sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+        kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+      fi
+      wait "$pid"
+      rc=$?
+      ((rc == 0)) && break
+      ((attempts < 400)) || { fail "too many attempts"; break 2; }
+    done
+  done
+  echo "kills $kills, attempts $attempts" >&2
+  ((kills >= 50)) || fail "only $kills kills"
+  run "$OBRIDGE" tx run --key-file "$TMP/key" --timeout 60
+  expect_status 0
+  expect_eq "$(psql_n "SELECT count(*) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "$n" "confirmed"
+  expect_eq "$(psql_n "SELECT count(DISTINCT nonce) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "$n" "distinct nonces"
+  expect_eq "$(psql_n "SELECT min(nonce) || '-' || max(nonce) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "0-$((n - 1))" "contiguous"
+  expect_eq "$(psql_n "SELECT count(DISTINCT idem_key) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "$n" "one per key"
+  expect_eq "$(psql_n "SELECT count(*) FROM chain_txs WHERE state NOT IN ('confirmed','finalized')")" 0 "nothing else" ||
+    psql_n "SELECT id, nonce, state, idem_key, error FROM chain_txs WHERE state NOT IN ('confirmed','finalized') ORDER BY id" >&2
+  run "$OBRIDGE" chain call eth_getTransactionCount "[\"$ADDR2\",\"latest\"]"
+  expect_out "^\"$(printf '0x%x' $n)\"$"
+  run "$OBRIDGE" tx ls --state confirmed --json
+  expect_status 0; expect_out '"state":"confirmed"'
+  run "$OBRIDGE" tx show "$(psql_n "SELECT mined_hash FROM chain_txs WHERE nonce = 0")" --json
+  expect_status 0; expect_out '"nonce":0,'
+  run "$OBRIDGE" tx show 0x12
+  expect_status 2
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/peers" chain >/dev/null 2>&1
+}
