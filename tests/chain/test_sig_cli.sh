@@ -101,6 +101,14 @@ test_tx_sign_equals_cast_mktx() {
   expect_status 0; expect_out "\"from\":\"$A0_ADDR\""; expect_out '"v":38|"v":37'; expect_out '"chainId":1,'
   run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 0 --gas-limit 100000 --max-fee 2 --priority-fee 1 --data 0x6000 --json
   expect_status 0; expect_out '"to":null'; expect_out '"type":2'
+  # The keystore from the config (chain.keystore) when --keystore is not given.
+  printf '{"chain":{"keystore":"%s"}}' "$ks" >"$TMP/cfg.json"
+  run "$OBRIDGE" --config "$TMP/cfg.json" tx sign --chain-id 1 --nonce 9 --gas-limit 21000 --gas-price 20000000000 \
+    --to 0x3535353535353535353535353535353535353535 --value 1000000000000000000
+  expect_status 0; expect_eq "$out" "$want" "keystore from chain.keystore"
+  unset OBRIDGE_KEYSTORE_PASSWORD
+  run "$OBRIDGE" tx sign --chain-id 1 --nonce 0 --gas-limit 1 --gas-price 1 --to 0x3535353535353535353535353535353535353535
+  expect_status 2; expect_err "no keystore: give --keystore FILE or set chain.keystore"
 }
 
 test_tx_sign_bad_usage() {
