@@ -76,7 +76,9 @@ test_node_stopped_no_progress_timeout() {
   echo "no-progress timeout 3 s: the add ended $elapsed ms after SIGSTOP" >&2
   expect_eq "$rc" 3 "exit status (timed out)"
   grep -q 'no progress for 3 s' "$TMP/add.err" || fail "error: $(tail -2 "$TMP/add.err")"
-  (( elapsed >= 2500 && elapsed <= 3000 + 3000 )) || fail "timeout fired after $elapsed ms, bound 3 s + 3 s"
+  # The bound: stall timeout + about 1 s (the check runs once a second) + slack for a loaded machine.
+  # No lower bound here: the last byte may have moved before the SIGSTOP.
+  (( elapsed <= 3000 + 3000 )) || fail "timeout fired after $elapsed ms, bound 3 s + 3 s"
   expect_eq "$(psqlq 'SELECT status FROM pins')" failed "one attempt allowed"
 }
 
