@@ -334,3 +334,42 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True); srv.serve_forever()'
   kill "$spid"; wait "$spid" 2>/dev/null
   return 0
 }
+
+# A node that answers add with another file's CID: the local CID check must refuse the pin, record
+# no CID, and take the node's pin away again.
+test_cid_mismatch_is_not_pinned() {
+  setup || return
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  python3 - "$port" "$TMP/fake.log" <<'PY' &
+import http.server, json, sys
+log = open(sys.argv[2], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n: self.rfile.read(n)
+        path = self.path.split("?")[0]
+        log.write(self.path + "\n"); log.flush()
+        if path == "/api/v0/version": body = {"Version": "0.0.0-fake"}
+        elif path == "/api/v0/add": body = {"Name": "f", "Hash": "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", "Size": 20}
+        elif path == "/api/v0/pin/rm": body = {"Pins": ["QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"]}
+        else:
+            self.send_response(404); self.end_headers(); return
+        data = (json.dumps(body) + "\n").encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+  local fpid=$!
+  for _ in $(seq 100); do curl -s -X POST "http://127.0.0.1:$port/api/v0/version" >/dev/null && break; sleep 0.05; done
+  printf 'not hello world\n' >"$TMP/other"
+  OBRIDGE_IPFS_API=http://127.0.0.1:$port run "$OBRIDGE" pin add "$TMP/other" --profile unixfs-v0-2015
+  expect_status 1
+  expect_err "cid mismatch: the node answered QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o, the local CID is $("$OBRIDGE" cid "$TMP/other" --profile unixfs-v0-2015)"
+  expect_eq "$(psqlq "SELECT status || ' ' || attempts || ' ' || (cid IS NULL)::text FROM pins")" "failed 1 true" "not pinned, not retried"
+  grep -q '^/api/v0/pin/rm?arg=QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o' "$TMP/fake.log" || fail "the node's pin was not removed: $(cat "$TMP/fake.log")"
+  grep -q '^/api/v0/pin/ls' "$TMP/fake.log" && fail "asked pin/ls after a mismatch"
+  kill "$fpid"; wait "$fpid" 2>/dev/null
+  return 0
+}

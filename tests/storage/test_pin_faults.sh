@@ -76,7 +76,9 @@ test_node_stopped_no_progress_timeout() {
   echo "no-progress timeout 3 s: the add ended $elapsed ms after SIGSTOP" >&2
   expect_eq "$rc" 3 "exit status (timed out)"
   grep -q 'no progress for 3 s' "$TMP/add.err" || fail "error: $(tail -2 "$TMP/add.err")"
-  (( elapsed >= 2500 && elapsed <= 3000 + 3000 )) || fail "timeout fired after $elapsed ms, bound 3 s + 3 s"
+  # The bound: stall timeout + about 1 s (the check runs once a second) + slack for a loaded machine.
+  # No lower bound here: the last byte may have moved before the SIGSTOP.
+  (( elapsed <= 3000 + 3000 )) || fail "timeout fired after $elapsed ms, bound 3 s + 3 s"
   expect_eq "$(psqlq 'SELECT status FROM pins')" failed "one attempt allowed"
 }
 
@@ -126,7 +128,7 @@ test_worker_stopped_mid_upload_requeues() {
 }
 
 test_worker_killed_job_taken_over() {
-  STALL=2 own_peers || return
+  STALL=3 own_peers || return
   head -c $((200 << 20)) /dev/urandom >"$TMP/big"
   run "$OBRIDGE" pin add "$TMP/big" --no-wait
   expect_status 0
@@ -141,7 +143,8 @@ test_worker_killed_job_taken_over() {
   w2=$!
   wait_status pinned 120 || fail "the second worker never took the job over: $(psqlq 'SELECT status, last_error FROM pins')"
   kill -TERM "$w2"; wait "$w2"
-  echo "taken over and pinned $(( $(now_ms) - t0 )) ms after the kill (stale after 2 x 2 + 10 s)" >&2
-  expect_eq "$(psqlq 'SELECT attempts FROM pins')" 2
+  echo "taken over and pinned $(( $(now_ms) - t0 )) ms after the kill (stale after 2 x 3 + 10 s)" >&2
+  # At least the killed attempt and the one that pinned (a loaded machine may add a stalled one).
+  (( $(psqlq 'SELECT attempts FROM pins') >= 2 )) || fail "attempts: $(psqlq 'SELECT attempts FROM pins')"
   psqlq "SELECT claimed_by FROM pins" | grep -q ":$w2\$" || fail "pinned by $(psqlq 'SELECT claimed_by FROM pins'), not worker 2 ($w2)"
 }
