@@ -24,7 +24,7 @@
 #include "ob/core/util.h"
 #include "ob/db/db.h"
 #include "ob/storage/pin.h"
-#include "pin_db.h"
+#include "ob/node/pin_store.h"
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) {

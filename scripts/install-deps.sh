@@ -9,7 +9,7 @@ debs=(
   libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libyajl-dev libpq-dev libsecp256k1-dev libssl-dev nettle-dev
   postgresql-15 postgresql-client-15
-  nodejs npm curl ca-certificates python3 procps
+  nodejs npm curl ca-certificates python3 procps openssl time bsdutils util-linux patch
 )
 missing=()
 for p in "${debs[@]}"; do

@@ -1,7 +1,7 @@
 /* Pins: the job a worker runs (upload + local CID + confirmation) and the queue it runs from.
  *
  * The queue itself lives in PostgreSQL, but storage/ never includes db/ headers: the worker sees
- * the queue through struct ipfs_pin_store (a table of functions), which cli/pin_db.c implements
+ * the queue through struct ipfs_pin_store (a table of functions), which node/src/pin_store.c implements
  * over db/ (the daemon uses the same implementation). So the worker can also run against an
  * in-memory store in tests, and the layering core <- storage stays clean.
  *

@@ -1,9 +1,9 @@
 /* The pin queue in PostgreSQL (table pins, migrations/0002_pins.sql): the struct ipfs_pin_store
  * the storage worker runs against, plus the queries of `obridge pin`. This is the one place where
- * storage meets db/: storage/ only knows the store interface (ob/storage/pin.h).
- * NEEDSWORK: moves to node/ when the daemon lands, so the daemon and the CLI share it. */
-#ifndef OB_CLI_PIN_DB_H
-#define OB_CLI_PIN_DB_H
+ * storage meets db/: storage/ only knows the store interface (ob/storage/pin.h). It lives in node/
+ * so the CLI and the daemon share it. */
+#ifndef OB_NODE_PIN_STORE_H
+#define OB_NODE_PIN_STORE_H
 #include <stdint.h>
 
 #include "ob/storage/pin.h"

@@ -1,4 +1,4 @@
-/* The pin queue over db/: see pin_db.h. Every statement is a single autocommit statement, so a
+/* The pin queue over db/: see ob/node/pin_store.h. Every statement is a single autocommit statement, so a
  * claim is atomic (UPDATE of the row a FOR UPDATE SKIP LOCKED subquery picked) and two workers
  * never get the same job; outcomes are fenced on (status = pinning, claimed_by = me). */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include "ob/core/err.h"
 #include "ob/core/util.h"
 #include "ob/db/db.h"
-#include "pin_db.h"
+#include "ob/node/pin_store.h"
 
 static void copy(char *out, size_t cap, const char *s) { snprintf(out, cap, "%s", s ? s : ""); }
 
