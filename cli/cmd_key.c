@@ -174,18 +174,13 @@ static void print_saved(const char *path, const uint8_t addr[20], bool json) {
   char a[43];
   chain_addr_checksum(a, addr);
   if (json) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, 1 << 16);
-    ob_jw_init(&w, &b, false);
-    ob_jw_obj_begin(&w);
-    ob_jw_key(&w, "address"), ob_jw_str(&w, a);
-    ob_jw_key(&w, "path"), ob_jw_str(&w, path);
-    ob_jw_obj_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    cli_out(b.buf, b.len);
-    ob_buf_release(&b);
+    struct cli_json j;
+    struct ob_jw *w = cli_json_begin(&j);
+    ob_jw_obj_begin(w);
+    ob_jw_key(w, "address"), ob_jw_str(w, a);
+    ob_jw_key(w, "path"), ob_jw_str(w, path);
+    ob_jw_obj_end(w);
+    cli_json_end(&j);
   } else {
     printf("%s\n", a);
     cli_notef("keystore written to '%s'", path);

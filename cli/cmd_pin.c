@@ -214,17 +214,12 @@ static void job_json(struct ob_jw *w, const struct db_res *r, size_t i) {
 
 static void print_rows(const struct db_res *r, bool json, bool one) {
   if (json) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, OB_BUF_MAX_DEFAULT);
-    ob_jw_init(&w, &b, false);
-    if (!one) ob_jw_arr_begin(&w);
-    for (size_t i = 0; i < db_res_rows(r); i++) job_json(&w, r, i);
-    if (!one) ob_jw_arr_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    cli_out(b.buf, b.len);
-    ob_buf_release(&b);
+    struct cli_json j;
+    struct ob_jw *jw = cli_json_begin(&j);
+    if (!one) ob_jw_arr_begin(jw);
+    for (size_t i = 0; i < db_res_rows(r); i++) job_json(jw, r, i);
+    if (!one) ob_jw_arr_end(jw);
+    cli_json_end(&j);
     return;
   }
   for (size_t i = 0; i < db_res_rows(r); i++) {

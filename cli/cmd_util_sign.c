@@ -47,20 +47,14 @@ static int run_hash(struct cli *cli, int argc, char **argv, const struct cli_cmd
   ob_err_clear(&err);
   if ((rc = hash_file(pos[0], &h, &err))) return cli_fail(rc, &err);
   if (cli_opt(opts, "json")->set) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, 4096);
-    ob_jw_init(&w, &b, false);
-    ob_jw_obj_begin(&w);
-    jw_hex(&w, "digest", h.digest, 32);
-    jw_hex(&w, "domainSeparator", h.domain_separator, 32);
-    jw_hex(&w, "messageHash", h.message_hash, 32);
-    ob_jw_obj_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    rc = cli_out(b.buf, b.len);
-    ob_buf_release(&b);
-    return rc;
+    struct cli_json j;
+    struct ob_jw *w = cli_json_begin(&j);
+    ob_jw_obj_begin(w);
+    jw_hex(w, "digest", h.digest, 32);
+    jw_hex(w, "domainSeparator", h.domain_separator, 32);
+    jw_hex(w, "messageHash", h.message_hash, 32);
+    ob_jw_obj_end(w);
+    return cli_json_end(&j);
   }
   ob_hex_encode0x(hex, h.digest, 32);
   printf("%s\n", hex);
