@@ -13,6 +13,7 @@
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
 #include "ob/core/log.h"
+#include "ob/core/util.h"
 #include "rpc_int.h"
 
 #define RX_CHUNK 65536
@@ -225,6 +226,8 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   info.foreign_loops = loops;
   info.gid = -1;
   info.uid = -1;
+  /* lws sets c->lws to NULL when the context is wholly destroyed (see chain__ws_ctx_free). */
+  info.pcontext = &c->lws;
   c->lws = lws_create_context(&info);
   if (!c->lws) {
     ob_free(c);
@@ -237,7 +240,22 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
 
 void chain__ws_ctx_free(struct chain__ws_ctx *c) {
   if (!c) return;
+  /* On a foreign loop lws finishes destroying its context (vhosts, TLS contexts, buffers) in the
+   * close callbacks of its own uv handles: turn the loop until it says it is done (it clears
+   * c->lws through info.pcontext), bounded so a stuck handle cannot hang shutdown. */
+  uint64_t end = ob_mono_ms() + 3000;
+  bool again = false;
   lws_context_destroy(c->lws);
+  while (c->lws && ob_mono_ms() < end) {
+    chain__loop_poll(c->loop);
+    if (!c->lws) break;
+    if (!again && ob_mono_ms() + 1500 > end) {
+      lws_context_destroy(c->lws); /* a second call completes a destroy whose handles are closed */
+      again = true;
+    }
+    ob_sleep_ms(1);
+  }
+  if (c->lws) OB_LOG(OB_LOG_WARN, "chain", "websocket context not fully destroyed within 3 s", NULL);
   ob_free(c);
 }
 
