@@ -15,8 +15,16 @@ source "$tmp/peers/chain/env"
 cd "$root/bench/baseline"
 node presign.mjs 0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6 "$n" 31337 "$tmp/obridge.txt"
 node presign.mjs 0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a "$n" 31337 "$tmp/ethers.txt"
-read -r ob_ms ob_cpu < <("$build/bench/tx_throughput" "$OBRIDGE_RPC_URL" "$tmp/obridge.txt")
-read -r et_ms et_cpu < <(node send.mjs "$OBRIDGE_RPC_URL" "$tmp/ethers.txt")
+out=$("$build/bench/tx_throughput" "$OBRIDGE_RPC_URL" "$tmp/obridge.txt") || { echo "tx-throughput: the obridge side failed" >&2; exit 1; }
+read -r ob_ms ob_cpu <<<"$out"
+# ethers now and then stalls on anvil (a receipt that never comes back to it): it gives up after 60 s
+# and the run says so instead of printing a ratio.
+if ! out=$(node send.mjs "$OBRIDGE_RPC_URL" "$tmp/ethers.txt"); then
+  echo "tx-throughput: the ethers baseline did not finish; no ratio this run" >&2
+  echo "  obridge $ob_ms ms, cpu $ob_cpu ms for $n transactions" >&2
+  exit 1
+fi
+read -r et_ms et_cpu <<<"$out"
 awk -v n="$n" -v om="$ob_ms" -v oc="$ob_cpu" -v em="$et_ms" -v ec="$et_cpu" 'BEGIN {
   otp = n / (om / 1000); etp = n / (em / 1000)
   printf "tx-throughput: %d pre-signed transfers, pipelined over one websocket, until every receipt is in\n", n
