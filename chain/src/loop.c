@@ -74,6 +74,8 @@ bool chain_loop_run_until(struct chain_loop *l, const bool *done) {
 
 bool chain_loop_run_once(struct chain_loop *l) { return uv_run(&l->uv, UV_RUN_ONCE) != 0; }
 
+void chain__loop_run_nowait(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }
+
 void chain_loop_stop(struct chain_loop *l) { uv_stop(&l->uv); }
 void *chain__loop_uv(struct chain_loop *l) { return &l->uv; }
 uint64_t chain_loop_now_ms(struct chain_loop *l) { return uv_now(&l->uv); }

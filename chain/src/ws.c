@@ -225,6 +225,7 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   info.foreign_loops = loops;
   info.gid = -1;
   info.uid = -1;
+  info.pcontext = &c->lws; /* lws clears it when a destroy on our loop has completed */
   c->lws = lws_create_context(&info);
   if (!c->lws) {
     ob_free(c);
@@ -235,9 +236,16 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   return 0;
 }
 
+/* On a foreign loop lws finishes tearing down only as its handles close: turn the loop (without
+ * blocking) until it says it is done (*pcontext cleared), so nothing of it is left behind. */
 void chain__ws_ctx_free(struct chain__ws_ctx *c) {
   if (!c) return;
-  lws_context_destroy(c->lws);
+  /* lws 4.1 on a foreign loop: the first destroy closes its handles, which needs loop turns; a
+   * second destroy then frees the context. */
+  for (int pass = 0; pass < 3 && c->lws; pass++) {
+    lws_context_destroy(c->lws);
+    for (int i = 0; c->lws && i < 100; i++) chain__loop_run_nowait(c->loop);
+  }
   ob_free(c);
 }
 
