@@ -13,6 +13,7 @@
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
 #include "ob/core/log.h"
+#include "ob/core/util.h"
 #include "rpc_int.h"
 
 #define RX_CHUNK 65536
@@ -211,7 +212,7 @@ static void lws_log_emit(int level, const char *line) {
   OB_LOG(level == LLL_ERR ? OB_LOG_DEBUG : OB_LOG_TRACE, "lws", buf, NULL);
 }
 
-int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struct ob_err *err) {
+int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, struct ob_err *err) {
   struct lws_context_creation_info info;
   struct chain__ws_ctx *c = ob_calloc(1, sizeof(*c));
   void *loops[1];
@@ -221,7 +222,8 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   loops[0] = chain__loop_uv(loop);
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols;
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* TLS (and its trust store) only when some endpoint is wss:// */
+  info.options = LWS_SERVER_OPTION_LIBUV | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
   info.foreign_loops = loops;
   info.gid = -1;
   info.uid = -1;
@@ -239,12 +241,14 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
 /* On a foreign loop lws finishes tearing down only as its handles close: turn the loop (without
  * blocking) until it says it is done (*pcontext cleared), so nothing of it is left behind. */
 void chain__ws_ctx_free(struct chain__ws_ctx *c) {
+  uint64_t end = ob_mono_ms() + 2000;
   if (!c) return;
-  /* lws 4.1 on a foreign loop: the first destroy closes its handles, which needs loop turns; a
-   * second destroy then frees the context. */
-  for (int pass = 0; pass < 3 && c->lws; pass++) {
-    lws_context_destroy(c->lws);
-    for (int i = 0; c->lws && i < 100; i++) chain__loop_run_nowait(c->loop);
+  /* lws 4.1 on a foreign loop: destroy closes its handles, which takes loop turns (and, for a
+   * connection still closing, its timers); destroy again then frees the context. */
+  for (int i = 0; c->lws && ob_mono_ms() < end; i++) {
+    if (i % 50 == 0) lws_context_destroy(c->lws);
+    if (c->lws) chain__loop_run_nowait(c->loop);
+    if (i % 50 == 49) ob_sleep_ms(1);
   }
   ob_free(c);
 }
