@@ -207,3 +207,17 @@ int cli_out(const char *s, size_t n) {
   if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0) return CLI_EXIT_FAIL;
   return CLI_EXIT_OK;
 }
+
+struct ob_jw *cli_json_begin(struct cli_json *j) {
+  ob_buf_init(&j->b, (size_t)256 << 20);
+  ob_jw_init(&j->w, &j->b, false);
+  return &j->w;
+}
+
+int cli_json_end(struct cli_json *j) {
+  int rc = ob_jw_finish(&j->w);
+  if (!rc) rc = ob_buf_addch(&j->b, '\n');
+  rc = rc ? cli_failf(rc, "cannot write the JSON output: %s", ob_strerror(rc)) : cli_out(j->b.buf, j->b.len);
+  ob_buf_release(&j->b);
+  return rc;
+}

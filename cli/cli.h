@@ -77,11 +77,26 @@ void cli_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a whole buffer to stdout; returns 0 or CLI_EXIT_FAIL. */
 int cli_out(const char *s, size_t n);
 
+/* One JSON document on stdout: `struct ob_jw *w = cli_json_begin(&j); …write…; return cli_json_end(&j);`
+ * cli_json_end finishes the writer, adds the newline, writes it out and frees everything; it returns
+ * 0 or CLI_EXIT_FAIL (and says why on stderr). */
+#include "ob/core/buf.h"
+#include "ob/core/json.h"
+struct cli_json {
+  struct ob_buf b;
+  struct ob_jw w;
+};
+struct ob_jw *cli_json_begin(struct cli_json *j);
+int cli_json_end(struct cli_json *j);
+
 /* Every top-level command, defined in its own cmd_*.c file. */
 extern const struct cli_cmd cli_cmd_db;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_util;
-extern const struct cli_cmd cli_cmd_chain;
+extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_tx;
+extern const struct cli_cmd cli_cmd_pin;
+extern const struct cli_cmd cli_cmd_cid;
+extern const struct cli_cmd cli_cmd_chain;
 #endif

@@ -92,33 +92,28 @@ static int run_status(struct cli *cli, int argc, char **argv, const struct cli_c
     edited += st[i].edited;
   }
   if (cli_opt(opts, "json")->set) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, 1 << 20);
-    ob_jw_init(&w, &b, false);
-    ob_jw_obj_begin(&w);
-    ob_jw_key(&w, "current");
-    ob_jw_bool(&w, pending == 0 && edited == 0);
-    ob_jw_key(&w, "migrations");
-    ob_jw_arr_begin(&w);
+    struct cli_json j;
+    struct ob_jw *jw = cli_json_begin(&j);
+    ob_jw_obj_begin(jw);
+    ob_jw_key(jw, "current");
+    ob_jw_bool(jw, pending == 0 && edited == 0);
+    ob_jw_key(jw, "migrations");
+    ob_jw_arr_begin(jw);
     for (size_t i = 0; i < n; i++) {
-      ob_jw_obj_begin(&w);
-      ob_jw_key(&w, "version");
-      ob_jw_i64(&w, st[i].version);
-      ob_jw_key(&w, "name");
-      ob_jw_str(&w, st[i].name);
-      ob_jw_key(&w, "state");
-      ob_jw_str(&w, st[i].edited ? "edited" : st[i].applied ? "applied" : "pending");
-      ob_jw_key(&w, "applied_at");
-      ob_jw_str(&w, st[i].applied ? st[i].applied_at : NULL);
-      ob_jw_obj_end(&w);
+      ob_jw_obj_begin(jw);
+      ob_jw_key(jw, "version");
+      ob_jw_i64(jw, st[i].version);
+      ob_jw_key(jw, "name");
+      ob_jw_str(jw, st[i].name);
+      ob_jw_key(jw, "state");
+      ob_jw_str(jw, st[i].edited ? "edited" : st[i].applied ? "applied" : "pending");
+      ob_jw_key(jw, "applied_at");
+      ob_jw_str(jw, st[i].applied ? st[i].applied_at : NULL);
+      ob_jw_obj_end(jw);
     }
-    ob_jw_arr_end(&w);
-    ob_jw_obj_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    cli_out(b.buf, b.len);
-    ob_buf_release(&b);
+    ob_jw_arr_end(jw);
+    ob_jw_obj_end(jw);
+    cli_json_end(&j);
   } else {
     for (size_t i = 0; i < n; i++)
       printf("%04d  %-8s %-20s %s\n", st[i].version,

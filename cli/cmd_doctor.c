@@ -137,22 +137,17 @@ static int run_doctor(struct cli *cli, int argc, char **argv, const struct cli_c
     if (ob_err_exit_code(r[i].code) == CLI_EXIT_PEER) peer_down++;
   }
   if (json) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, 1 << 20);
-    ob_jw_init(&w, &b, false);
-    ob_jw_obj_begin(&w);
-    ob_jw_key(&w, "ok");
-    ob_jw_bool(&w, failed == 0);
-    ob_jw_key(&w, "checks");
-    ob_jw_arr_begin(&w);
-    for (size_t i = 0; i < OB_ARRAY_LEN(r); i++) add_result(&w, &r[i]);
-    ob_jw_arr_end(&w);
-    ob_jw_obj_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    cli_out(b.buf, b.len);
-    ob_buf_release(&b);
+    struct cli_json j;
+    struct ob_jw *jw = cli_json_begin(&j);
+    ob_jw_obj_begin(jw);
+    ob_jw_key(jw, "ok");
+    ob_jw_bool(jw, failed == 0);
+    ob_jw_key(jw, "checks");
+    ob_jw_arr_begin(jw);
+    for (size_t i = 0; i < OB_ARRAY_LEN(r); i++) add_result(jw, &r[i]);
+    ob_jw_arr_end(jw);
+    ob_jw_obj_end(jw);
+    cli_json_end(&j);
   } else {
     for (size_t i = 0; i < OB_ARRAY_LEN(r); i++) {
       printf("%-4s %-10s %s\n", r[i].code ? "FAIL" : "ok", r[i].name, r[i].detail);

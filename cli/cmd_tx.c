@@ -1,353 +1,206 @@
-/* obridge tx send|run|ls|show: the transaction manager from the command line. */
-#include <inttypes.h>
+/* obridge tx sign|decode: offline transactions (legacy EIP-155 and EIP-1559), as cast mktx makes them. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cli_chain.h"
-#include "cli_db.h"
-#include "config.h"
-#include "ob/chain/keystore.h"
-#include "ob/chain/loop.h"
-#include "ob/chain/rpc.h"
+#include "cli_key.h"
+#include "cli_tx.h"
 #include "ob/chain/signer.h"
-#include "ob/chain/txm.h"
-#include "ob/chain/txm_signer.h"
+#include "ob/chain/tx.h"
 #include "ob/core/alloc.h"
 #include "ob/core/buf.h"
 #include "ob/core/hex.h"
 #include "ob/core/json.h"
 #include "ob/core/util.h"
-#include "ob/db/db.h"
-#include "ob/node/chain_store.h"
 
-/* ---- the key ---- */
+#define TX_DATA_MAX ((size_t)8 << 20)
 
-static void trim(struct ob_buf *b) {
-  while (b->len && (b->buf[b->len - 1] == '\n' || b->buf[b->len - 1] == '\r' || b->buf[b->len - 1] == ' '))
-    b->buf[--b->len] = 0;
+static void jw_u256(struct ob_jw *w, const char *key, const struct chain_u256 *v) {
+  char t[CHAIN_U256_DEC_MAX];
+  ob_jw_key(w, key), ob_jw_str(w, chain_u256_to_dec(t, v));
 }
 
-/* --key-file (hex private key, for development and tests) or the configured keystore. */
-static int load_key(const struct ob_config *c, const char *key_file, uint8_t key32[32], struct ob_err *err) {
-  struct ob_buf a, pw;
-  int rc;
-  ob_buf_init(&a, 1 << 16);
-  ob_buf_init(&pw, 4096);
-  if (key_file) {
-    rc = ob_file_read(key_file, &a, 200, err);
-    trim(&a);
-    if (!rc && ob_hex_decode_fixed(key32, 32, a.buf, NULL) != 0)
-      rc = ob_err_set(err, OB_EPARSE, "key file '%s': expected 32 bytes of hex", key_file);
-  } else if (!c->keystore || !c->password_file) {
-    rc = ob_err_set(err, OB_EUSAGE, "no key: set chain.keystore and chain.password_file, or give --key-file");
-  } else {
-    rc = ob_file_read(c->keystore, &a, 1 << 16, err);
-    if (!rc) rc = ob_file_read(c->password_file, &pw, 4096, err);
-    trim(&pw);
-    if (!rc) rc = chain_keystore_decrypt(key32, a.buf, a.len, pw.buf, pw.len, NULL, c->keystore, err);
+static void jw_hex(struct ob_jw *w, const char *key, const uint8_t *p, size_t n) {
+  struct ob_buf b;
+  ob_buf_init(&b, 2 * n + 3);
+  if (ob_buf_grow(&b, 2 * n + 3) == 0) {
+    ob_hex_encode0x(b.buf, p, n);
+    ob_jw_key(w, key), ob_jw_str(w, b.buf);
   }
-  ob_memclear(a.buf, a.len);
-  ob_memclear(pw.buf, pw.len);
-  ob_buf_release(&a);
-  ob_buf_release(&pw);
+  ob_buf_release(&b);
+}
+
+/* The whole transaction as JSON (numbers that may pass 2^53 as decimal strings). */
+static int print_tx_json(const struct chain_tx *tx, const uint8_t *raw, size_t rawlen, const uint8_t from[20]) {
+  struct ob_buf b;
+  struct ob_jw w;
+  uint8_t h[32];
+  char a[43];
+  int rc;
+  ob_buf_init(&b, 64 << 20);
+  ob_jw_init(&w, &b, false);
+  ob_jw_obj_begin(&w);
+  ob_jw_key(&w, "type"), ob_jw_u64(&w, (uint64_t)tx->type);
+  ob_jw_key(&w, "chainId"), ob_jw_u64(&w, tx->chain_id);
+  ob_jw_key(&w, "nonce"), ob_jw_u64(&w, tx->nonce);
+  if (tx->type == CHAIN_TX_EIP1559) {
+    jw_u256(&w, "maxFeePerGas", &tx->max_fee);
+    jw_u256(&w, "maxPriorityFeePerGas", &tx->max_priority_fee);
+  } else {
+    jw_u256(&w, "gasPrice", &tx->gas_price);
+  }
+  ob_jw_key(&w, "gasLimit"), ob_jw_u64(&w, tx->gas_limit);
+  chain_addr_checksum(a, tx->to);
+  ob_jw_key(&w, "to"), ob_jw_str(&w, tx->has_to ? a : NULL);
+  jw_u256(&w, "value", &tx->value);
+  jw_hex(&w, "data", tx->data, tx->data_len);
+  if (tx->type == CHAIN_TX_LEGACY) ob_jw_key(&w, "v"), ob_jw_u64(&w, chain_tx_legacy_v(tx));
+  else ob_jw_key(&w, "yParity"), ob_jw_u64(&w, (uint64_t)tx->y_parity);
+  jw_hex(&w, "r", tx->r, 32);
+  jw_hex(&w, "s", tx->s, 32);
+  chain_addr_checksum(a, from);
+  ob_jw_key(&w, "from"), ob_jw_str(&w, a);
+  chain_tx_hash(h, tx, NULL);
+  jw_hex(&w, "hash", h, 32);
+  jw_hex(&w, "raw", raw, rawlen);
+  ob_jw_obj_end(&w);
+  rc = ob_jw_finish(&w);
+  if (!rc) ob_buf_addch(&b, '\n'), rc = cli_out(b.buf, b.len);
+  ob_buf_release(&b);
+  return rc ? CLI_EXIT_FAIL : 0;
+}
+
+static int print_raw(const uint8_t *raw, size_t n) {
+  struct ob_buf b;
+  int rc;
+  ob_buf_init(&b, 2 * n + 4);
+  if ((rc = ob_buf_grow(&b, 2 * n + 4))) return cli_fail(rc, NULL);
+  ob_hex_encode0x(b.buf, raw, n);
+  b.len = strlen(b.buf);
+  ob_buf_addch(&b, '\n');
+  rc = cli_out(b.buf, b.len);
+  ob_buf_release(&b);
   return rc;
 }
 
-/* ---- a running manager ---- */
-
-struct mgr {
-  struct db *db;
-  struct node_chain_db ndb;
-  struct chain_txm_store store;
-  struct chain_key_signer *ks;
-  struct chain_txm_signer signer;
-  struct chain_loop *loop;
-  struct chain_rpc *rpc;
-  struct chain_txm *m;
-  const char **urls;
-  char lock[96];
-};
-
-static void mgr_close(struct mgr *g) {
-  chain_txm_free(g->m);
-  chain_rpc_free(g->rpc);
-  chain_loop_free(g->loop);
-  chain_key_signer_free(g->ks);
-  if (g->db && g->lock[0]) db_advisory_unlock(g->db, g->lock, NULL);
-  db_close(g->db);
-  ob_free(g->urls);
+static int opt_u256(struct chain_u256 *v, struct cli_opt *opts, const char *name, struct ob_err *err) {
+  const char *t = cli_opt(opts, name)->value;
+  char what[32];
+  if (!t) return 0;
+  snprintf(what, sizeof(what), "--%s", name);
+  return chain_u256_parse(v, t, what, err);
 }
 
-static int mgr_open(struct mgr *g, struct cli *cli, const char *key_file, int *exit_code) {
-  struct ob_config *c = cli_config(cli, exit_code);
-  struct chain_rpc_opts ro;
-  struct chain_txm_opts to;
-  struct ob_err err;
-  uint8_t key[32];
+static int opt_u64(uint64_t *v, struct cli_opt *opts, const char *name, struct ob_err *err) {
+  char what[32];
+  snprintf(what, sizeof(what), "--%s", name);
+  if (!cli_opt(opts, name)->value) return ob_err_set(err, OB_EUSAGE, "%s is required", what);
+  return ob_parse_u64(cli_opt(opts, name)->value, v, what, err);
+}
+
+/* Fill tx from the options; *data is allocated for --data (owned by the caller). */
+static int build_tx(struct chain_tx *tx, uint8_t **data, struct cli_opt *opts, struct ob_err *err) {
+  bool legacy = cli_opt(opts, "gas-price")->set, eip1559 = cli_opt(opts, "max-fee")->set || cli_opt(opts, "priority-fee")->set;
+  const char *d = cli_opt(opts, "data")->value, *to = cli_opt(opts, "to")->value;
   int rc;
-  memset(g, 0, sizeof(*g));
-  if (!c) return -1;
+  if (legacy == eip1559 || (eip1559 && !(cli_opt(opts, "max-fee")->set && cli_opt(opts, "priority-fee")->set)))
+    return ob_err_set(err, OB_EUSAGE, "give either --gas-price (legacy) or both --max-fee and --priority-fee (EIP-1559)");
+  chain_tx_init(tx, legacy ? CHAIN_TX_LEGACY : CHAIN_TX_EIP1559);
+  if ((rc = opt_u64(&tx->chain_id, opts, "chain-id", err)) || (rc = opt_u64(&tx->nonce, opts, "nonce", err)) ||
+      (rc = opt_u64(&tx->gas_limit, opts, "gas-limit", err)) || (rc = opt_u256(&tx->gas_price, opts, "gas-price", err)) ||
+      (rc = opt_u256(&tx->max_fee, opts, "max-fee", err)) || (rc = opt_u256(&tx->max_priority_fee, opts, "priority-fee", err)) ||
+      (rc = opt_u256(&tx->value, opts, "value", err)))
+    return rc;
+  if (tx->chain_id == 0) return ob_err_set(err, OB_EUSAGE, "--chain-id must be at least 1");
+  if (eip1559 && chain_u256_cmp(&tx->max_priority_fee, &tx->max_fee) > 0)
+    return ob_err_set(err, OB_EUSAGE, "--priority-fee is above --max-fee");
+  if (to && (rc = chain_addr_parse(tx->to, to, err))) return ob_err_prefix(err, rc, "--to");
+  tx->has_to = to != NULL;
+  if (d && (rc = ob_hex_decode_alloc(data, &tx->data_len, d, strlen(d), err))) return ob_err_prefix(err, rc, "--data");
+  if (!to && tx->data_len == 0) return ob_err_set(err, OB_EUSAGE, "without --to (contract creation) --data is required");
+  tx->data = *data;
+  return 0;
+}
+
+static int run_sign(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {
+      {"keystore", CLI_VALUE, "FILE", "the signer's keystore (default: chain.keystore)"},
+      {"password-file", CLI_VALUE, "FILE", "read the password from FILE (else $OBRIDGE_KEYSTORE_PASSWORD or a prompt)"},
+      {"chain-id", CLI_VALUE, "N", "EIP-155 chain id"},
+      {"nonce", CLI_VALUE, "N", "the sender's nonce"},
+      {"gas-limit", CLI_VALUE, "N", "gas limit"},
+      {"gas-price", CLI_VALUE, "WEI", "legacy transaction: gas price in wei"},
+      {"max-fee", CLI_VALUE, "WEI", "EIP-1559: maxFeePerGas in wei"},
+      {"priority-fee", CLI_VALUE, "WEI", "EIP-1559: maxPriorityFeePerGas in wei"},
+      {"to", CLI_VALUE, "ADDR", "recipient (omit to create a contract)"},
+      {"value", CLI_VALUE, "WEI", "value in wei (decimal or 0x-hex; default 0)"},
+      {"data", CLI_VALUE, "HEX", "calldata or init code"},
+      {"json", CLI_FLAG, NULL, "print the fields, sender, hash and raw bytes as JSON"},
+      {0}};
+  struct chain_signer *s = NULL;
+  struct chain_tx tx;
+  struct ob_buf raw;
+  struct ob_err err;
+  uint8_t key[32], from[20], *data = NULL;
+  const char *path;
+  int rc = cli_parse(self, opts, argc, argv, NULL, NULL), exit_code = 0;
+  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   ob_err_clear(&err);
-  if (cli_db_open(cli, &g->db, exit_code)) return -1;
-  rc = load_key(c, key_file, key, &err);
-  if (!rc) rc = chain_key_signer_new(&g->ks, &g->signer, key, &err);
+  ob_buf_init(&raw, TX_DATA_MAX * 2);
+  memset(key, 0, sizeof(key));
+  if ((rc = build_tx(&tx, &data, opts, &err))) goto out;
+  if (!(path = cli_key_path(cli, cli_opt(opts, "keystore")->value, &exit_code))) goto out;
+  if ((rc = chain_signer_new(&s, &err)) ||
+      (rc = cli_key_unlock(cli, s, path, cli_opt(opts, "password-file")->value, key, from, &err)) ||
+      (rc = chain_tx_sign(&tx, s, key, &err)) || (rc = chain_tx_encode(&raw, &tx, &err)))
+    goto out;
+  exit_code = cli_opt(opts, "json")->set ? print_tx_json(&tx, (const uint8_t *)raw.buf, raw.len, from)
+                                         : print_raw((const uint8_t *)raw.buf, raw.len);
+out:
+  if (rc) exit_code = cli_fail(rc, &err);
   ob_memclear(key, sizeof(key));
-  if (rc) goto fail;
-  g->ndb.db = g->db;
-  g->ndb.chain_id = c->chain_id;
-  ob_hex_encode0x(g->ndb.from, g->signer.from, 20);
-  node_chain_txm_store(&g->store, &g->ndb);
-  /* One manager per sender at a time: it waits for another one to finish. */
-  snprintf(g->lock, sizeof(g->lock), "txm:%" PRIu64 ":%s", c->chain_id, g->ndb.from);
-  if ((rc = db_advisory_lock(g->db, g->lock, false, &err)) != 0) {
-    g->lock[0] = 0;
-    goto fail;
-  }
-  if (cli_chain_opts(&ro, &g->urls, c)) {
-    rc = ob_err_set(&err, OB_ENOMEM, "out of memory");
-    goto fail;
-  }
-  chain_txm_opts_init(&to);
-  to.chain_id = c->chain_id;
-  to.confirmations = c->confirmations;
-  to.bump_after_blocks = c->bump_after_blocks;
-  to.max_fee_wei = c->max_fee_gwei * 1000000000ULL;
-  to.max_priority_fee_wei = c->max_priority_fee_gwei * 1000000000ULL;
-  rc = chain_loop_new(&g->loop, &err);
-  if (!rc) rc = chain_rpc_new(&g->rpc, g->loop, &ro, &err);
-  if (!rc) rc = chain_txm_new(&g->m, g->rpc, &to, &g->signer, &g->store, NULL, NULL, &err);
-  if (!rc) rc = chain_txm_start(g->m, &err);
-  if (!rc) return 0;
-fail:
-  *exit_code = cli_fail(rc, &err);
-  mgr_close(g);
-  return -1;
-}
-
-static bool run_until_idle(struct mgr *g, uint64_t timeout_ms) {
-  uint64_t end = ob_mono_ms() + timeout_ms;
-  while (!chain_txm_idle(g->m) && ob_mono_ms() < end) chain_loop_run_once(g->loop);
-  return chain_txm_idle(g->m);
-}
-
-/* ---- tx send ---- */
-
-static int parse_req(struct chain_txm_req *q, struct cli_opt *opts, uint8_t **data, struct ob_err *err) {
-  const char *to = cli_opt(opts, "to")->value, *hex = cli_opt(opts, "data")->value;
-  int rc = 0;
-  memset(q, 0, sizeof(*q));
-  q->gas_limit = 100000;
-  if (!to) return ob_err_set(err, OB_EUSAGE, "--to is required");
-  if ((rc = chain_addr_parse(q->to, to, err)) != 0) return ob_err_prefix(err, OB_EUSAGE, "--to");
-  q->has_to = true;
-  if (cli_opt(opts, "value")->value &&
-      (rc = ob_parse_u64(cli_opt(opts, "value")->value, &q->value_wei, "--value", err)) != 0)
-    return rc;
-  if (cli_opt(opts, "gas")->value && (rc = ob_parse_u64(cli_opt(opts, "gas")->value, &q->gas_limit, "--gas", err)) != 0)
-    return rc;
-  if (hex && (rc = ob_hex_decode_alloc(data, &q->data_len, hex, strlen(hex), err)) != 0)
-    return ob_err_prefix(err, OB_EUSAGE, "--data");
-  q->data = *data;
-  q->key = cli_opt(opts, "key")->value;
-  q->purpose = cli_opt(opts, "purpose")->value;
-  return 0;
-}
-
-static int run_send(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"to", CLI_VALUE, "ADDR", "recipient (0x…, EIP-55 or one case)"},
-                           {"value", CLI_VALUE, "WEI", "amount in wei (default 0)"},
-                           {"data", CLI_VALUE, "HEX", "calldata (0x…)"},
-                           {"gas", CLI_VALUE, "N", "gas limit (default 100000)"},
-                           {"key", CLI_VALUE, "KEY", "idempotency key: sending the same key again returns the first transaction"},
-                           {"purpose", CLI_VALUE, "TEXT", "note stored with the transaction"},
-                           {"key-file", CLI_VALUE, "PATH", "hex private key file instead of the keystore (development)"},
-                           {"wait", CLI_FLAG, NULL, "wait until it is confirmed (chain.confirmations)"},
-                           {"json", CLI_FLAG, NULL, "print the result as JSON"},
-                           {0}};
-  struct chain_txm_req q;
-  struct ob_err err;
-  struct mgr g;
-  uint8_t *data = NULL;
-  int64_t id = 0;
-  int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
-  ob_err_clear(&err);
-  if ((rc = parse_req(&q, opts, &data, &err)) != 0) {
-    ob_free(data);
-    return cli_fail(rc, &err);
-  }
-  if (mgr_open(&g, cli, cli_opt(opts, "key-file")->value, &exit_code)) {
-    ob_free(data);
-    return exit_code;
-  }
-  rc = chain_txm_submit(g.m, &q, &id, &err);
+  chain_signer_free(s);
+  ob_buf_release(&raw);
   ob_free(data);
-  if (rc) {
-    exit_code = cli_fail(rc, &err);
-  } else {
-    /* Without --wait: until everything of this sender is out (sent, not necessarily mined). */
-    struct chain_txm_counts c;
-    uint64_t end = ob_mono_ms() + 30000;
-    do {
-      chain_loop_run_once(g.loop);
-      chain_txm_counts(g.m, &c);
-    } while ((c.queued || c.signed_) && ob_mono_ms() < end);
-    if (cli_opt(opts, "wait")->set && !run_until_idle(&g, 600000)) exit_code = cli_failf(OB_ETIMEDOUT, "not confirmed in time");
-    if (cli_opt(opts, "json")->set) printf("{\"id\":%" PRId64 "}\n", id);
-    else printf("%" PRId64 "\n", id);
-  }
-  mgr_close(&g);
   return exit_code;
 }
 
-static int run_run(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"key-file", CLI_VALUE, "PATH", "hex private key file instead of the keystore (development)"},
-                           {"timeout", CLI_VALUE, "S", "give up after S seconds (default 600)"},
-                           {0}};
-  struct mgr g;
-  uint64_t t = 600;
-  int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
-  if (cli_opt(opts, "timeout")->value && ob_parse_u64(cli_opt(opts, "timeout")->value, &t, "--timeout", NULL))
-    return cli_failf(OB_EUSAGE, "--timeout: expected seconds");
-  if (mgr_open(&g, cli, cli_opt(opts, "key-file")->value, &exit_code)) return exit_code;
-  if (!run_until_idle(&g, t * 1000)) exit_code = cli_failf(OB_ETIMEDOUT, "transactions still pending after %" PRIu64 " s", t);
-  mgr_close(&g);
-  return exit_code;
-}
-
-/* ---- tx ls / show ---- */
-
-static const char *const cols[] = {"id", "nonce", "state", "from_addr", "to_addr", "value_wei", "gas_limit", "purpose",
-                                   "idem_key", "replaces", "mined_hash", "block_number", "receipt_status", "bumps",
-                                   "error", "created_at", "updated_at", "versions"};
-#define TX_SELECT                                                                                                       \
-  "SELECT id, nonce, state, from_addr, to_addr, value_wei::text, gas_limit, purpose, idem_key, replaces, mined_hash, "  \
-  "block_number, receipt_status, bumps, error, created_at::text, updated_at::text, "                                   \
-  "(SELECT string_agg(hash, ',' ORDER BY version) FROM chain_tx_versions v WHERE v.tx_id = t.id) FROM chain_txs t "
-
-static bool col_is_number(size_t i) { return i <= 1 || i == 6 || i == 9 || i == 11 || i == 12 || i == 13; }
-
-static void row_json(struct ob_jw *w, const struct db_res *res, size_t r) {
-  ob_jw_obj_begin(w);
-  for (size_t i = 0; i < OB_ARRAY_LEN(cols); i++) {
-    const char *v = db_res_get(res, r, i);
-    ob_jw_key(w, cols[i]);
-    if (!v) ob_jw_null(w);
-    else if (i == OB_ARRAY_LEN(cols) - 1) {
-      const char *p = v;
-      ob_jw_arr_begin(w);
-      while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        ob_jw_strn(w, p, n);
-        p += n + (e ? 1 : 0);
-      }
-      ob_jw_arr_end(w);
-    } else if (col_is_number(i)) ob_jw_number(w, v);
-    else ob_jw_str(w, v);
-  }
-  ob_jw_obj_end(w);
-}
-
-static int print_rows(const struct db_res *res, bool json, bool one) {
-  if (json) {
-    struct ob_buf b;
-    struct ob_jw w;
-    ob_buf_init(&b, (size_t)64 << 20);
-    ob_jw_init(&w, &b, false);
-    if (!one) ob_jw_arr_begin(&w);
-    for (size_t r = 0; r < db_res_rows(res); r++) row_json(&w, res, r);
-    if (!one) ob_jw_arr_end(&w);
-    ob_jw_finish(&w);
-    ob_buf_addch(&b, '\n');
-    cli_out(b.buf, b.len);
-    ob_buf_release(&b);
-  } else if (one) {
-    for (size_t i = 0; i < OB_ARRAY_LEN(cols); i++)
-      printf("%-15s %s\n", cols[i], db_res_get(res, 0, i) ? db_res_get(res, 0, i) : "-");
-  } else {
-    for (size_t r = 0; r < db_res_rows(res); r++)
-      printf("%-6s nonce %-6s %-10s %s %s\n", db_res_get(res, r, 0), db_res_get(res, r, 1), db_res_get(res, r, 2),
-             db_res_get(res, r, 10) ? db_res_get(res, r, 10) : "-", db_res_get(res, r, 7));
-  }
-  return 0;
-}
-
-static int run_ls(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"state", CLI_VALUE, "S", "only this state (queued, signed, broadcast, confirmed, finalized, failed, superseded)"},
-                           {"json", CLI_FLAG, NULL, "print as JSON"},
-                           {0}};
-  struct db *db;
-  struct db_res *res = NULL;
+static int run_decode(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print JSON (the default; kept for symmetry)"}, {0}};
+  struct chain_signer *s = NULL;
+  struct chain_tx tx;
   struct ob_err err;
-  enum chain_tx_state st;
-  const char *state;
-  const char *p[1];
-  int exit_code = 0, rc = cli_parse(self, opts, argc, argv, NULL, NULL);
-  if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
-  state = cli_opt(opts, "state")->value;
-  if (state && chain_tx_state_parse(state, &st))
-    return cli_failf(OB_EUSAGE, "--state: unknown state '%s' (expected queued, signed, broadcast, confirmed, finalized, failed or superseded)", state);
-  if (cli_db_open(cli, &db, &exit_code)) return exit_code;
-  ob_err_clear(&err);
-  p[0] = state;
-  rc = db_exec(db, &res, DB_RETRY, state ? TX_SELECT "WHERE state = $1 ORDER BY id" : TX_SELECT "ORDER BY id",
-               state ? 1 : 0, p, &err);
-  if (rc) exit_code = cli_fail(rc, &err);
-  else print_rows(res, cli_opt(opts, "json")->set, false);
-  db_res_free(res);
-  db_close(db);
-  return exit_code;
-}
-
-static int run_show(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
-  struct cli_opt opts[] = {{"json", CLI_FLAG, NULL, "print as JSON"}, {0}};
-  struct db *db;
-  struct db_res *res = NULL;
-  struct ob_err err;
+  uint8_t *raw = NULL, from[20];
+  size_t n = 0;
   char **pos = NULL;
-  int npos = 0, exit_code = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos);
-  const char *p[1];
-  uint64_t id;
-  bool by_hash;
+  int npos = 0, rc = cli_parse(self, opts, argc, argv, &pos, &npos), exit_code = 0;
   if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
-  if (npos != 1) return cli_failf(OB_EUSAGE, "expected one HASH or ID\nusage: obridge %s", self->usage);
-  by_hash = ob_str_starts(pos[0], "0x");
-  if (by_hash ? strlen(pos[0]) != 66 : ob_parse_u64(pos[0], &id, "ID", NULL) != 0)
-    return cli_failf(OB_EUSAGE, "'%s' is neither a transaction hash (0x + 64 hex digits) nor an id", pos[0]);
-  if (cli_db_open(cli, &db, &exit_code)) return exit_code;
+  if (npos != 1) return cli_failf(OB_EUSAGE, "expected one raw transaction (hex)\nusage: obridge %s", self->usage);
   ob_err_clear(&err);
-  p[0] = pos[0];
-  rc = db_exec(db, &res, DB_RETRY,
-               by_hash ? TX_SELECT "WHERE id = (SELECT tx_id FROM chain_tx_versions WHERE hash = lower($1))" : TX_SELECT "WHERE id = $1::bigint",
-               1, p, &err);
-  if (rc) exit_code = cli_fail(rc, &err);
-  else if (db_res_rows(res) == 0) exit_code = cli_failf(OB_ENOENT, "no transaction '%s'", pos[0]);
-  else print_rows(res, cli_opt(opts, "json")->set, true);
-  db_res_free(res);
-  db_close(db);
+  if ((rc = ob_hex_decode_alloc(&raw, &n, pos[0], strlen(pos[0]), &err)) || (rc = chain_signer_new(&s, &err)) ||
+      (rc = chain_tx_decode(&tx, from, raw, n, s, &err)))
+    exit_code = cli_fail(rc, &err);
+  else
+    exit_code = print_tx_json(&tx, raw, n, from);
+  chain_signer_free(s);
+  ob_free(raw);
   return exit_code;
 }
 
-static const struct cli_cmd cmd_send = {
-    .name = "send", .summary = "queue a transaction (nonce from the database), sign, store, broadcast",
-    .usage = "tx send --to ADDR [--value WEI] [--data HEX] [--gas N] [--key KEY] [--purpose TEXT] [--key-file PATH] [--wait] [--json]",
-    .example = "obridge tx send --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1 --key payout-7 --wait",
-    .details = "Prints the transaction id. Recovers what an earlier run left (re-sends signed and broadcast ones) first.",
-    .run = run_send};
-static const struct cli_cmd cmd_run = {
-    .name = "run", .summary = "recover and drive this sender's pending transactions until none is pending",
-    .usage = "tx run [--key-file PATH] [--timeout S]", .example = "obridge tx run --timeout 120", .run = run_run};
-static const struct cli_cmd cmd_ls = {
-    .name = "ls", .summary = "list transactions", .usage = "tx ls [--state S] [--json]",
-    .example = "obridge tx ls --state broadcast --json", .run = run_ls};
-static const struct cli_cmd cmd_show = {
-    .name = "show", .summary = "one transaction, by id or by the hash of any of its versions",
-    .usage = "tx show HASH|ID [--json]", .example = "obridge tx show 42", .run = run_show};
-static const struct cli_cmd *const subs[] = {&cmd_send, &cmd_run, &cmd_ls, &cmd_show, NULL};
+static const struct cli_cmd cmd_sign = {
+    .name = "sign", .summary = "sign a legacy (EIP-155) or EIP-1559 transaction offline; prints the raw bytes",
+    .usage = "tx sign [--keystore FILE] [--password-file FILE] --chain-id N --nonce N --gas-limit N "
+             "(--gas-price WEI | --max-fee WEI --priority-fee WEI) [--to ADDR] [--value WEI] [--data HEX] [--json]",
+    .example = "obridge tx sign --keystore keys/signer1 --chain-id 31337 --nonce 0 --gas-limit 21000 "
+               "--max-fee 2000000000 --priority-fee 1000000000 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1",
+    .run = run_sign};
+static const struct cli_cmd cmd_decode = {
+    .name = "decode", .summary = "decode a raw signed transaction and recover its sender (JSON)",
+    .usage = "tx decode HEX [--json]", .example = "obridge tx decode 0x02f8…", .run = run_decode};
+static const struct cli_cmd *const subs[] = {&cli_tx_send, &cli_tx_run, &cli_tx_ls, &cli_tx_show,
+                                             &cmd_sign, &cmd_decode, NULL};
 
 const struct cli_cmd cli_cmd_tx = {
-    .name = "tx", .summary = "transactions: send, drive, list, show",
-    .usage = "tx <send|run|ls|show> [options]", .example = "obridge tx ls --json", .subs = subs};
+    .name = "tx", .summary = "transactions: send and drive through the manager, list, show; sign and decode offline",
+    .usage = "tx <send|run|ls|show|sign|decode> [options]",
+    .example = "obridge tx decode 0x02f8…", .subs = subs};

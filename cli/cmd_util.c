@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_util_sign.h"
 #include "ob/chain/abi.h"
 #include "ob/chain/keccak.h"
 #include "ob/chain/rlp.h"
@@ -15,60 +16,6 @@
 #include "ob/core/json.h"
 
 #define UTIL_MAX_INPUT ((size_t)64 << 20)
-
-/* cast takes negative numbers ("-5") as arguments. cli_parse would see an option, so rebuild argv
- * as: argv[0], every known --option (with its value), "--", then the positionals in order.
- * Returns a new argv (owned, ob_free) with *argc_out entries, or NULL when out of memory. */
-static char **positionals_last(int argc, char **argv, const struct cli_opt *opts, int *argc_out) {
-  char **out = ob_calloc((size_t)argc + 2, sizeof(*out));
-  int n = 0, npos = 0;
-  if (!out)
-    return NULL;
-  char **pos = ob_calloc((size_t)argc + 1, sizeof(*pos));
-  if (!pos) {
-    ob_free(out);
-    return NULL;
-  }
-  out[n++] = argv[0];
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const struct cli_opt *o = NULL;
-    if (strcmp(a, "--") == 0) {
-      while (++i < argc)
-        pos[npos++] = argv[i];
-      break;
-    }
-    for (const struct cli_opt *k = opts; a[0] == '-' && k->name; k++)
-      if (strncmp(a + 2, k->name, strlen(k->name)) == 0 &&
-          (a[2 + strlen(k->name)] == '\0' || a[2 + strlen(k->name)] == '='))
-        o = k;
-    bool is_opt = o || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
-                  (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9'));
-    if (!is_opt) {
-      pos[npos++] = argv[i];
-      continue;
-    }
-    out[n++] = argv[i];
-    if (o && o->kind != CLI_FLAG && !strchr(a, '=') && i + 1 < argc)
-      out[n++] = argv[++i];
-  }
-  out[n++] = (char *)"--";
-  for (int i = 0; i < npos; i++)
-    out[n++] = pos[i];
-  *argc_out = n;
-  return out;
-}
-
-/* Parse with negative numbers allowed as positionals. Returns 0, CLI_DONE or OB_EUSAGE/ENOMEM. */
-static int parse_args(const struct cli_cmd *self, struct cli_opt *opts, int argc, char **argv,
-                      char ***pos, int *npos, char ***owned) {
-  int n;
-  char **v = positionals_last(argc, argv, opts, &n);
-  if (!v)
-    return OB_ENOMEM;
-  *owned = v;
-  return cli_parse(self, opts, n, v, pos, npos);
-}
 
 static int finish_parse(int rc, char **pos, int npos, int want_min, int want_max, const struct cli_cmd *self) {
   if (rc)
@@ -102,11 +49,11 @@ static int run_keccak(struct cli *cli, int argc, char **argv, const struct cli_c
       {"text", CLI_VALUE, "STR", "hash the UTF-8 bytes of STR instead of hex input"},
       {"json", CLI_FLAG, NULL, "print {\"hash\":\"0x...\"}"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code;
   const struct cli_opt *text = &opts[0];
   (void)cli;
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, text->set ? 0 : 1, text->set ? 0 : 1, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -130,7 +77,6 @@ static int run_keccak(struct cli *cli, int argc, char **argv, const struct cli_c
   }
   exit_code = print_hex(h, 32, cli_opt(opts, "json")->set, "hash");
 out:
-  ob_free(owned);
   return exit_code;
 }
 
@@ -163,14 +109,14 @@ static int run_abi_encode(struct cli *cli, int argc, char **argv, const struct c
       {"calldata", CLI_FLAG, NULL, "prefix the 4-byte function selector (like cast calldata)"},
       {"json", CLI_FLAG, NULL, "print {\"data\":\"0x...\"}"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code;
   struct ob_err err;
   struct ob_buf out;
   (void)cli;
   ob_err_clear(&err);
   ob_buf_init(&out, UTIL_MAX_INPUT);
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, 1, -1, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -183,7 +129,6 @@ static int run_abi_encode(struct cli *cli, int argc, char **argv, const struct c
     exit_code = print_hex((const uint8_t *)out.buf, out.len, cli_opt(opts, "json")->set, "data");
 out:
   ob_buf_release(&out);
-  ob_free(owned);
   return exit_code;
 }
 
@@ -249,12 +194,12 @@ static int run_abi_decode(struct cli *cli, int argc, char **argv, const struct c
       {"input", CLI_FLAG, NULL, "HEX is calldata: check the selector, decode the inputs"},
       {"json", CLI_FLAG, NULL, "print a JSON array of the values (as cast --json)"},
       {0}};
-  char **pos = NULL, **owned = NULL;
+  char **pos = NULL;
   int npos = 0, exit_code = 0;
   struct ob_err err;
   (void)cli;
   ob_err_clear(&err);
-  int rc = parse_args(self, opts, argc, argv, &pos, &npos, &owned);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
   rc = finish_parse(rc, pos, npos, 2, 2, self);
   if (rc) {
     exit_code = rc == CLI_DONE ? 0 : rc;
@@ -266,7 +211,6 @@ static int run_abi_decode(struct cli *cli, int argc, char **argv, const struct c
   else if (rc)
     exit_code = cli_fail(rc, &err);
 out:
-  ob_free(owned);
   return exit_code;
 }
 
@@ -333,6 +277,72 @@ out:
   return exit_code;
 }
 
+/* ---- decode-revert ---- */
+
+static int describe_revert(struct ob_buf *out, const char *hex, const struct cli_opt *errs, struct ob_err *err) {
+  struct chain_abi_sig **sigs = ob_calloc(errs->nvalues ? errs->nvalues : 1, sizeof(*sigs));
+  uint8_t *data = NULL;
+  size_t n = 0, nsigs = 0;
+  int rc = sigs ? 0 : ob_err_set(err, OB_ENOMEM, "out of memory");
+  for (; rc == 0 && nsigs < errs->nvalues; nsigs++)
+    rc = chain_abi_sig_parse(&sigs[nsigs], errs->values[nsigs], err);
+  if (rc == 0)
+    rc = decode_hex_arg(hex, &data, &n, err);
+  if (rc == 0)
+    rc = chain_abi_decode_revert(out, data, n, sigs, nsigs, err);
+  for (size_t i = 0; sigs && i < nsigs; i++)
+    chain_abi_sig_free(sigs[i]);
+  ob_free(sigs);
+  ob_free(data);
+  return rc;
+}
+
+static int run_decode_revert(struct cli *cli, int argc, char **argv, const struct cli_cmd *self) {
+  struct cli_opt opts[] = {
+      {"error", CLI_MULTI, "SIG", "a custom error signature to match, e.g. 'Unauthorized(address)'"},
+      {"json", CLI_FLAG, NULL, "print {\"error\":\"...\",\"known\":true|false}"},
+      {0}};
+  char **pos = NULL;
+  int npos = 0, exit_code = 0;
+  struct ob_err err;
+  struct ob_buf out;
+  (void)cli;
+  ob_err_clear(&err);
+  ob_buf_init(&out, OB_BUF_MAX_DEFAULT);
+  int rc = cli_parse(self, opts, argc, argv, &pos, &npos);
+  rc = finish_parse(rc, pos, npos, 1, 1, self);
+  if (rc) {
+    exit_code = rc == CLI_DONE ? 0 : rc;
+    goto out;
+  }
+  rc = describe_revert(&out, pos[0], cli_opt(opts, "error"), &err);
+  if (rc && rc != OB_ENOENT) {
+    exit_code = cli_fail(rc, &err);
+    goto out;
+  }
+  if (cli_opt(opts, "json")->set) {
+    struct ob_buf b;
+    struct ob_jw w;
+    ob_buf_init(&b, OB_BUF_MAX_DEFAULT);
+    ob_jw_init(&w, &b, false);
+    ob_jw_obj_begin(&w);
+    ob_jw_key(&w, "error");
+    ob_jw_strn(&w, out.buf, out.len);
+    ob_jw_key(&w, "known");
+    ob_jw_bool(&w, rc == 0);
+    ob_jw_obj_end(&w);
+    exit_code = ob_jw_finish(&w) == 0 && ob_buf_addch(&b, '\n') == 0 ? cli_out(b.buf, b.len) : CLI_EXIT_FAIL;
+    ob_buf_release(&b);
+  } else {
+    exit_code = ob_buf_addch(&out, '\n') == 0 ? cli_out(out.buf, out.len) : CLI_EXIT_FAIL;
+  }
+  if (exit_code == 0 && rc == OB_ENOENT)
+    exit_code = CLI_EXIT_FAIL; /* printed, but not recognised */
+out:
+  ob_buf_release(&out);
+  return exit_code;
+}
+
 /* ---- the table ---- */
 
 static const struct cli_cmd cmd_keccak = {
@@ -358,6 +368,12 @@ static const struct cli_cmd cmd_rlp_decode = {
     .name = "rlp-decode", .summary = "decode strict RLP into JSON (strings as 0x hex, lists as arrays)",
     .usage = "util rlp-decode HEX [--json]", .example = "obridge util rlp-decode 0xc88363617483646f67",
     .run = run_rlp_decode};
+static const struct cli_cmd cmd_decode_revert = {
+    .name = "decode-revert", .summary = "describe revert data: Error(string), Panic(uint256), custom errors",
+    .usage = "util decode-revert HEX [--error SIG]... [--json]",
+    .example = "obridge util decode-revert 0x4e487b710000000000000000000000000000000000000000000000000000000000000011",
+    .details = "Exit 1 when no signature matches the selector (the selector and data are still printed).",
+    .run = run_decode_revert};
 
 /* Add new util subcommands here (and their run_* function above). */
 static const struct cli_cmd *const subs[] = {
@@ -365,10 +381,13 @@ static const struct cli_cmd *const subs[] = {
     &cmd_abi_encode,
     &cmd_abi_decode,
     &cmd_rlp_decode,
+    &cmd_decode_revert,
+    &cli_util_typed_data_hash_cmd,
+    &cli_util_sign_typed_data_cmd,
     NULL,
 };
 
 const struct cli_cmd cli_cmd_util = {
-    .name = "util", .summary = "offline encoders: keccak, ABI encode/decode, RLP decode",
-    .usage = "util <keccak|abi-encode|abi-decode|rlp-decode> [options]",
+    .name = "util", .summary = "offline encoders: keccak, ABI, RLP, revert data, EIP-712 typed data",
+    .usage = "util <keccak|abi-encode|abi-decode|rlp-decode|decode-revert|typed-data-hash|sign-typed-data> [options]",
     .example = "obridge util keccak --text hello", .subs = subs};

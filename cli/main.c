@@ -14,8 +14,11 @@ static const struct cli_cmd *const commands[] = {
     &cli_cmd_doctor,
     &cli_cmd_config,
     &cli_cmd_util,
-    &cli_cmd_chain,
+    &cli_cmd_key,
     &cli_cmd_tx,
+    &cli_cmd_pin,
+    &cli_cmd_cid,
+    &cli_cmd_chain,
     NULL,
 };
 

@@ -9,7 +9,7 @@ debs=(
   libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libyajl-dev libpq-dev libsecp256k1-dev libssl-dev nettle-dev
   postgresql-15 postgresql-client-15
-  nodejs npm curl ca-certificates python3 procps
+  nodejs npm curl ca-certificates python3 procps openssl time bsdutils util-linux patch
 )
 missing=()
 for p in "${debs[@]}"; do
@@ -32,4 +32,25 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   echo "install-deps: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Local fixes to npm packages (scripts/patches/PKG+VERSION.patch, paths relative to the package).
+# Idempotent: a patch that already reverses cleanly is in place and is skipped.
+for p in scripts/patches/*.patch; do
+  [[ -e $p ]] || continue
+  base=$(basename "$p" .patch)
+  pkg=${base%+*}
+  [[ $pkg == @* ]] && pkg=${pkg/+//} # @scope+name+1.2.3, as patch-package names them
+  dir=node_modules/$pkg
+  want=${base##*+}
+  have=$(node -p "require('./$dir/package.json').version" 2>/dev/null || echo none)
+  if [[ $have != "$want" ]]; then
+    echo "install-deps: $p is for $pkg $want, found $have: not applied" >&2
+    exit 1
+  fi
+  if patch -d "$dir" -p1 -R -s -f --dry-run <"$p" >/dev/null 2>&1; then
+    continue
+  fi
+  echo "install-deps: patching $pkg with $p" >&2
+  patch -d "$dir" -p1 -N -s --no-backup-if-mismatch <"$p"
+done
 echo "install-deps: ok" >&2

@@ -179,8 +179,10 @@ static int decode_seq(struct dec *d, struct chain_abi_value *v, size_t base, siz
     }
     if (rc == 0)
       rc = decode_at(d, it, at);
-    if (rc)
+    if (rc) {
+      v->n++; /* the failed item may hold allocations: the caller's free must reach it */
       return rc;
+    }
     head += head_size(it->type);
   }
   return 0;

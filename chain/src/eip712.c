@@ -422,6 +422,69 @@ int chain_eip712_hash_json(struct chain_eip712_hashes *out, const char *json, si
   return rc;
 }
 
+/* Length of a name (letters, digits, _ and $, not starting with a digit) at s; with brackets
+ * allowed too for a field type ("uint8[2][]"). 0 if none. */
+static size_t name_len(const char *s, bool brackets) {
+  size_t n = 0;
+  for (;; n++) {
+    char ch = s[n];
+    bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '$';
+    bool digit = ch >= '0' && ch <= '9';
+    if (!(alpha || (n && digit) || (n && brackets && (ch == '[' || ch == ']')))) return n;
+  }
+}
+
+static int bad_at(struct ob_err *err, const char *start, const char *p, const char *want) {
+  return ob_err_set(err, OB_EPARSE, "type string: at byte %zu: expected %s", (size_t)(p - start), want);
+}
+
+/* One "Name(type a,type b)" at *p, written as "Name":[{name,type},…]; advances *p. */
+static int one_struct(struct ob_jw *w, const char *start, const char **p, struct ob_err *err) {
+  const char *s = *p;
+  size_t n = name_len(s, false);
+  if (!n || s[n] != '(') return bad_at(err, start, s + n, "Name(");
+  {
+    char key[256];
+    if (n >= sizeof(key)) return bad_at(err, start, s, "a shorter type name");
+    memcpy(key, s, n), key[n] = '\0';
+    ob_jw_key(w, key);
+  }
+  ob_jw_arr_begin(w);
+  for (s += n + 1; *s != ')';) {
+    size_t tn = name_len(s, true), fn;
+    if (!tn || s[tn] != ' ') return bad_at(err, start, s + tn, "'type name'");
+    fn = name_len(s + tn + 1, false);
+    if (!fn) return bad_at(err, start, s + tn + 1, "a field name");
+    ob_jw_obj_begin(w);
+    ob_jw_key(w, "name"), ob_jw_strn(w, s + tn + 1, fn);
+    ob_jw_key(w, "type"), ob_jw_strn(w, s, tn);
+    ob_jw_obj_end(w);
+    s += tn + 1 + fn;
+    if (*s == ',' && s[1] != ')') s++;
+    else if (*s != ')') return bad_at(err, start, s, "',' or ')'");
+  }
+  ob_jw_arr_end(w);
+  *p = s + 1;
+  return 0;
+}
+
+int chain_eip712_types_from_string(struct ob_buf *out, const char *encoded, struct ob_err *err) {
+  struct ob_jw w;
+  const char *p = encoded;
+  int rc = ob_jw_init(&w, out, false);
+  if (rc) return rc;
+  ob_jw_obj_begin(&w);
+  do rc = one_struct(&w, encoded, &p, err);
+  while (!rc && *p);
+  ob_jw_obj_end(&w);
+  if (rc) {
+    ob_jw_finish(&w);
+    return rc;
+  }
+  if ((rc = ob_jw_finish(&w))) return ob_err_set(err, rc, "type string: %s", ob_strerror(rc));
+  return 0;
+}
+
 void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]) {
   uint8_t pre[66] = {0x19, 0x01};
   memcpy(pre + 2, domain_separator, 32);

@@ -1,8 +1,12 @@
-/* Keccak-256 over nettle's permutation: the one file that includes nettle's sha3.h. */
+/* Keccak-256: the sponge (rate 136, padding 0x01..0x80) over nettle's Keccak-f[1600] permutation,
+ * nettle_sha3_permute. The one file that includes nettle's sha3.h. Full blocks are absorbed straight
+ * from the caller's buffer (no copy); only a partial block is staged in the context. */
 #include "ob/chain/keccak.h"
 
 #include <nettle/sha3.h>
 #include <string.h>
+
+#include "keccak_int.h"
 
 _Static_assert(sizeof(struct sha3_state) == 25 * sizeof(uint64_t), "nettle sha3_state layout");
 
@@ -70,4 +74,8 @@ void chain_keccak256(uint8_t out32[32], const void *data, size_t len) {
   chain_keccak_init(&k);
   chain_keccak_update(&k, data, len);
   chain_keccak_final(&k, out32);
+}
+
+void chain__keccak_permute(uint64_t s[25]) {
+  nettle_sha3_permute((struct sha3_state *)(void *)s);
 }

@@ -198,8 +198,13 @@ int chain_keystore_inspect(struct chain_keystore_info *info, const char *json, s
                            const char *name, struct ob_err *err) {
   struct ks k;
   int rc = parse_ks(&k, json, len, name, err);
-  if (!rc) *info = k.info;
-  return rc;
+  if (rc) return rc;
+  *info = k.info;
+  info->scrypt_n = k.kdf == KDF_SCRYPT ? k.n : 0;
+  info->scrypt_r = k.kdf == KDF_SCRYPT ? k.r : 0;
+  info->scrypt_p = k.kdf == KDF_SCRYPT ? k.p : 0;
+  info->pbkdf2_c = k.kdf == KDF_PBKDF2 ? k.c : 0;
+  return 0;
 }
 
 /* ---- scrypt for small r ----

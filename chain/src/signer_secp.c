@@ -53,6 +53,15 @@ void chain_signer_free(struct chain_signer *s) {
   ob_free(s);
 }
 
+int chain_key_generate(uint8_t key32[32], struct ob_err *err) {
+  for (int i = 0; i < 64; i++) {
+    if (getrandom(key32, 32, 0) != 32) break;
+    if (chain_key_valid(key32)) return 0;
+  }
+  ob_memclear(key32, 32);
+  return ob_err_set(err, OB_ECRYPTO, "cannot generate a private key: no random bytes");
+}
+
 bool chain_key_valid(const uint8_t key32[32]) {
   return secp256k1_ec_seckey_verify(secp256k1_context_static, key32) == 1;
 }
@@ -86,11 +95,12 @@ int chain_key_address(const struct chain_signer *s, uint8_t addr20[20], const ui
 int chain_sign_rs(const struct chain_signer *s, uint8_t rs64[64], int *recid,
                   const uint8_t hash32[32], const uint8_t key32[32], struct ob_err *err) {
   secp256k1_ecdsa_recoverable_signature sig;
-  if (!chain_key_valid(key32)) return bad_key(err);
   /* The default nonce function is RFC 6979; libsecp256k1 normalises s to the lower half and
-   * flips the recovery id with it. */
+   * flips the recovery id with it. It refuses an invalid key itself, so the key is checked only
+   * to name the failure. */
   if (!secp256k1_ecdsa_sign_recoverable(s->ctx, &sig, hash32, key32, NULL, NULL)) {
     ob_memclear(&sig, sizeof(sig));
+    if (!chain_key_valid(key32)) return bad_key(err);
     return ob_err_set(err, OB_ECRYPTO, "cannot sign: libsecp256k1 refused the digest");
   }
   secp256k1_ecdsa_recoverable_signature_serialize_compact(s->ctx, rs64, recid, &sig);

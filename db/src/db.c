@@ -26,6 +26,11 @@ struct db_res {
   PGresult *r;
 };
 
+/* Server notices ("relation … already exists, skipping") are chatter: debug log, never stderr. */
+static void notice_to_log(void *arg, const char *message) {
+  OB_LOG(OB_LOG_DEBUG, "db", "server notice", "notice", message, NULL);
+}
+
 void db_opts_init(struct db_opts *o) {
   memset(o, 0, sizeof(*o));
   o->connect_timeout_s = 5;
@@ -55,7 +60,7 @@ static int connect_now(struct db *db, struct ob_err *err) {
                (int)strcspn(m, "\n"), m);
     return code;
   }
-  PQsetNoticeProcessor(db->conn, NULL, NULL);
+  PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
   snprintf(db->version, sizeof(db->version), "%d.%d", PQserverVersion(db->conn) / 10000,
            PQserverVersion(db->conn) % 10000);
   db->in_tx = false;

@@ -1,4 +1,4 @@
-/* The transaction manager's store on PostgreSQL (tables of migrations/0002_chain.sql). Every
+/* The transaction manager's store on PostgreSQL (tables of migrations/0003_chain.sql). Every
  * multi-statement change runs in one database transaction (db_tx). */
 #include <inttypes.h>
 #include <stdio.h>

@@ -190,3 +190,69 @@ OB_TEST(eip712_recursive_type) {
   OB_CHECK(hash_text(deep.buf, &e) != 0);
   ob_buf_release(&deep);
 }
+
+/* The protocol's type strings, read as type descriptions, hash like the fast paths. */
+OB_TEST(eip712_type_string_generic_equals_fast) {
+  static const char types_str[] =
+      "Commitment(uint64 round,bytes32 root,string cid,uint64 timestamp,uint32 count)"
+      "ModelEntry(string name,string version,string cid,bytes32 sha256,uint64 size)";
+  struct chain_commitment c = {.round = 7, .cid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+                               .timestamp = 1764000000, .count = 12};
+  struct chain_model_entry m = {.name = "llama", .version = "3.1", .cid = "bafkreiabc", .size = 1ull << 40};
+  const char commit_msg[] = "{\"round\":7,\"root\":\"0x2222222222222222222222222222222222222222222222222222222222222222\","
+                            "\"cid\":\"bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi\",\"timestamp\":1764000000,\"count\":12}";
+  const char model_msg[] = "{\"name\":\"llama\",\"version\":\"3.1\",\"cid\":\"bafkreiabc\",\"sha256\":"
+                           "\"0x3333333333333333333333333333333333333333333333333333333333333333\",\"size\":1099511627776}";
+  struct ob_buf tj, et;
+  struct ob_json *types = NULL, *cm = NULL, *mm = NULL;
+  uint8_t fast[32], generic[32];
+  ob_buf_init(&tj, 1 << 16);
+  OB_REQUIRE(chain_eip712_types_from_string(&tj, types_str, NULL) == 0);
+  OB_REQUIRE(ob_json_parse(&types, tj.buf, tj.len, NULL, NULL) == 0);
+  OB_REQUIRE(ob_json_parse(&cm, commit_msg, strlen(commit_msg), NULL, NULL) == 0);
+  OB_REQUIRE(ob_json_parse(&mm, model_msg, strlen(model_msg), NULL, NULL) == 0);
+  memset(c.root, 0x22, 32);
+  memset(m.sha256, 0x33, 32);
+  chain_eip712_commitment_hash(fast, &c);
+  OB_CHECK_EQ(chain_eip712_hash_struct(generic, types, "Commitment", cm, NULL), 0);
+  OB_CHECK_MEM(fast, generic, 32);
+  chain_eip712_model_entry_hash(fast, &m);
+  OB_CHECK_EQ(chain_eip712_hash_struct(generic, types, "ModelEntry", mm, NULL), 0);
+  OB_CHECK_MEM(fast, generic, 32);
+  ob_buf_init(&et, 4096);
+  OB_CHECK_EQ(chain_eip712_encode_type(&et, types, "ModelEntry", NULL), 0);
+  OB_CHECK_STR(et.buf, "ModelEntry(string name,string version,string cid,bytes32 sha256,uint64 size)");
+  ob_buf_release(&et);
+  ob_json_free(types);
+  ob_json_free(cm);
+  ob_json_free(mm);
+  ob_buf_release(&tj);
+}
+
+OB_TEST(eip712_type_string_roundtrip_and_errors) {
+  static const char mail[] = "Mail(Person from,Person[] to,string contents)Person(string name,address wallet)";
+  struct ob_buf tj, et;
+  struct ob_json *types = NULL;
+  struct ob_err e;
+  ob_buf_init(&tj, 1 << 16);
+  ob_buf_init(&et, 4096);
+  OB_REQUIRE(chain_eip712_types_from_string(&tj, mail, NULL) == 0);
+  OB_REQUIRE(ob_json_parse(&types, tj.buf, tj.len, NULL, NULL) == 0);
+  OB_CHECK_EQ(chain_eip712_encode_type(&et, types, "Mail", NULL), 0);
+  OB_CHECK_STR(et.buf, mail);
+  ob_json_free(types);
+  ob_buf_reset(&tj);
+  ob_err_clear(&e);
+  OB_CHECK_EQ(chain_eip712_types_from_string(&tj, "A(uint8 x", &e), OB_EPARSE);
+  OB_CHECK_STR(e.msg, "type string: at byte 9: expected ',' or ')'");
+  ob_buf_reset(&tj);
+  OB_CHECK_EQ(chain_eip712_types_from_string(&tj, "A(uint8)", &e), OB_EPARSE);
+  OB_CHECK_CONTAINS(e.msg, "expected 'type name'");
+  ob_buf_reset(&tj);
+  OB_CHECK_EQ(chain_eip712_types_from_string(&tj, "(uint8 x)", &e), OB_EPARSE);
+  OB_CHECK_STR(e.msg, "type string: at byte 0: expected Name(");
+  ob_buf_reset(&tj);
+  OB_CHECK_EQ(chain_eip712_types_from_string(&tj, "A()", &e), 0); /* an empty struct is allowed */
+  ob_buf_release(&tj);
+  ob_buf_release(&et);
+}

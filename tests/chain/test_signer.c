@@ -2,8 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ob/chain/eip712.h"
 #include "ob/chain/keccak.h"
 #include "ob/chain/signer.h"
+#include "ob/core/alloc.h"
 #include "ob/core/err.h"
 #include "ob/core/hex.h"
 #include "ob_test.h"
@@ -132,4 +134,33 @@ OB_TEST(signer_rfc6979_deterministic) {
   OB_CHECK_EQ(a[64], 0x1b);
   chain_signer_free(s1);
   chain_signer_free(s2);
+}
+
+OB_TEST(signer_key_generate) {
+  uint8_t a[32], b[32];
+  OB_CHECK_EQ(chain_key_generate(a, NULL), 0);
+  OB_CHECK_EQ(chain_key_generate(b, NULL), 0);
+  OB_CHECK(chain_key_valid(a) && chain_key_valid(b));
+  OB_CHECK(memcmp(a, b, 32) != 0);
+}
+
+/* Signing and the protocol fast paths never allocate (counted through the ob_alloc hooks). */
+static size_t n_allocs;
+static void *count_malloc(size_t n) { n_allocs++; return malloc(n); }
+static void *count_realloc(void *p, size_t n) { n_allocs++; return realloc(p, n); }
+
+OB_TEST(signer_sign_does_not_allocate) {
+  static const struct ob_allocator counting = {count_malloc, count_realloc, free};
+  struct chain_signer *s = signer();
+  struct chain_commitment c = {.round = 1, .cid = "bafkreiexample", .timestamp = 2, .count = 3};
+  uint8_t k[32], d[32], sig[65], a[20], reg[20] = {0};
+  hexkey(k, "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+  ob_set_allocator(&counting);
+  n_allocs = 0;
+  chain_eip712_commitment_digest(d, 31337, reg, &c);
+  OB_CHECK_EQ(chain_sign(s, sig, d, k, NULL), 0);
+  OB_CHECK_EQ(chain_recover(s, a, d, sig, NULL), 0);
+  ob_set_allocator(NULL);
+  OB_CHECK_EQ(n_allocs, 0);
+  chain_signer_free(s);
 }

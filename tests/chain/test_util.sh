@@ -25,6 +25,8 @@ test_abi_encode_and_calldata_match_cast() {
   # Negative numbers are arguments, not options, as cast takes them.
   run "$OBRIDGE" util abi-encode 'f(int8,int256[])' -128 '[-1, 5]'
   expect_status 0; expect_eq "$out" "$(cast abi-encode 'f(int8,int256[])' -128 '[-1, 5]')"
+  run "$OBRIDGE" util abi-encode 'f(string,int8)' - -3
+  expect_status 0; expect_eq "$out" "$(cast abi-encode 'f(string,int8)' - -3)"
   run "$OBRIDGE" util abi-encode --json '(uint256,address[])' 1 '[]'
   expect_status 0; expect_out '^\{"data":"0x0{63}10{62}40{65}"\}$'
 }
@@ -82,4 +84,18 @@ test_help() {
   expect_status 0; expect_out 'keccak'; expect_out 'abi-encode'; expect_out 'abi-decode'; expect_out 'rlp-decode'
   run "$OBRIDGE" util abi-encode --help
   expect_status 0; expect_out '--calldata'; expect_out 'Example:'
+}
+
+test_decode_revert() {
+  run "$OBRIDGE" util decode-revert "$(cast calldata 'Error(string)' 'insufficient balance')"
+  expect_status 0; expect_eq "$out" 'Error("insufficient balance")'
+  run "$OBRIDGE" util decode-revert 0x4e487b710000000000000000000000000000000000000000000000000000000000000011
+  expect_status 0; expect_eq "$out" 'Panic(0x11: arithmetic underflow or overflow)'
+  local data; data=$(cast calldata 'InsufficientBalance(address,uint256)' 0x00000000000000000000000000000000000000aa 5)
+  run "$OBRIDGE" util decode-revert "$data" --error 'Unauthorized()' --error 'InsufficientBalance(address who, uint256 have)'
+  expect_status 0; expect_eq "$out" 'InsufficientBalance(0x00000000000000000000000000000000000000AA, 5)'
+  run "$OBRIDGE" util decode-revert --json "$data"
+  expect_status 1; expect_out '^\{"error":"unknown error 0x[0-9a-f]{8} 0x0{62}aa0{63}5","known":false\}$'
+  run "$OBRIDGE" util decode-revert 0x08c379a00000
+  expect_status 2; expect_err 'cannot decode the arguments of error'
 }

@@ -47,6 +47,11 @@ int chain_eip712_encode_type(struct ob_buf *out, const struct ob_json *types, co
 int chain_eip712_hash_struct(uint8_t out32[32], const struct ob_json *types, const char *type,
                              const struct ob_json *value, struct ob_err *err);
 
+/* Turn an encodeType string ("Mail(Person from,string contents)Person(string name,address wallet)")
+ * into the equivalent `types` JSON object, appended to out (parse it with ob_json_parse).
+ * Returns: 0; OB_EPARSE naming the offset of a malformed part; the ob_buf errors. */
+int chain_eip712_types_from_string(struct ob_buf *out, const char *encoded, struct ob_err *err);
+
 /* keccak256(0x19 0x01 || domain_separator || struct_hash). */
 void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]);
 

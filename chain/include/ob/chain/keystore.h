@@ -37,6 +37,9 @@ struct chain_keystore_info {
   bool has_address;
   uint8_t address[20]; /* the "address" field, when present */
   char kdf[8];         /* "scrypt" or "pbkdf2" */
+  uint64_t scrypt_n;   /* scrypt parameters (0 for pbkdf2) */
+  uint32_t scrypt_r, scrypt_p;
+  uint64_t pbkdf2_c;   /* pbkdf2 iterations (0 for scrypt) */
   char id[40];         /* the "id" field ("" if absent) */
 };
 

@@ -22,6 +22,10 @@ struct chain_signer;
 int chain_signer_new(struct chain_signer **out, struct ob_err *err);
 void chain_signer_free(struct chain_signer *s); /* NULL is a no-op */
 
+/* A new random private key from getrandom() (retried until valid).
+ * Returns: 0; OB_ECRYPTO if the system has no randomness. Never allocates. */
+int chain_key_generate(uint8_t key32[32], struct ob_err *err);
+
 /* Is key32 a valid private key (1 <= k < n)? Constant time. */
 bool chain_key_valid(const uint8_t key32[32]);
 

@@ -1,4 +1,4 @@
-/* The chain area's store interfaces implemented on PostgreSQL (tables of migrations/0002_chain.sql).
+/* The chain area's store interfaces implemented on PostgreSQL (tables of migrations/0003_chain.sql).
  * node/ is where chain/ and db/ meet: chain/ defines the callbacks, this file fills them in.
  *
  * A struct node_chain_db is borrowed by every interface made from it and must outlive them; it
