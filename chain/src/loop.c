@@ -72,9 +72,9 @@ bool chain_loop_run_until(struct chain_loop *l, const bool *done) {
   return true;
 }
 
-void chain__loop_poll(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }
-
 bool chain_loop_run_once(struct chain_loop *l) { return uv_run(&l->uv, UV_RUN_ONCE) != 0; }
+
+void chain__loop_run_nowait(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }
 
 void chain_loop_stop(struct chain_loop *l) { uv_stop(&l->uv); }
 void *chain__loop_uv(struct chain_loop *l) { return &l->uv; }

@@ -820,7 +820,11 @@ static int client_init(struct chain_rpc *c, struct chain_loop *loop, const struc
     if (!(e->url = ob_strdup(o->urls[i]))) return ob_err_set(err, OB_ENOMEM, "out of memory");
     if ((rc = chain_timer_new(&e->retry, loop, ep_retry_cb, e, err)) != 0) return rc;
   }
-  if ((rc = chain__ws_ctx_new(&c->ws, loop, err)) != 0) return rc;
+  {
+    bool tls = false;
+    for (size_t i = 0; i < c->neps; i++) tls |= ob_str_starts(c->eps[i].url, "wss://");
+    if ((rc = chain__ws_ctx_new(&c->ws, loop, tls, err)) != 0) return rc;
+  }
   if ((rc = chain__http_ctx_new(&c->http, loop, err)) != 0) return rc;
   if ((rc = chain_timer_new(&c->tick, loop, tick, c, err)) != 0) return rc;
   return 0;

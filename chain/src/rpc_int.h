@@ -41,7 +41,8 @@ struct chain__conn_opts {
 };
 
 /* ---- websocket (ws.c) ---- */
-int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struct ob_err *err);
+/* tls: some endpoint is wss:// (loads the TLS library and trust store). */
+int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, struct ob_err *err);
 void chain__ws_ctx_free(struct chain__ws_ctx *c);
 int chain__ws_open(struct chain__conn **out, struct chain__ws_ctx *ctx, const struct chain__conn_opts *o,
                    const struct chain__conn_cbs *cbs, void *ud, struct ob_err *err);

@@ -212,7 +212,7 @@ static void lws_log_emit(int level, const char *line) {
   OB_LOG(level == LLL_ERR ? OB_LOG_DEBUG : OB_LOG_TRACE, "lws", buf, NULL);
 }
 
-int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struct ob_err *err) {
+int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, struct ob_err *err) {
   struct lws_context_creation_info info;
   struct chain__ws_ctx *c = ob_calloc(1, sizeof(*c));
   void *loops[1];
@@ -222,12 +222,12 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   loops[0] = chain__loop_uv(loop);
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols;
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* TLS (and its trust store) only when some endpoint is wss:// */
+  info.options = LWS_SERVER_OPTION_LIBUV | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
   info.foreign_loops = loops;
   info.gid = -1;
   info.uid = -1;
-  /* lws sets c->lws to NULL when the context is wholly destroyed (see chain__ws_ctx_free). */
-  info.pcontext = &c->lws;
+  info.pcontext = &c->lws; /* lws clears it when a destroy on our loop has completed */
   c->lws = lws_create_context(&info);
   if (!c->lws) {
     ob_free(c);
@@ -238,24 +238,18 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, struc
   return 0;
 }
 
+/* On a foreign loop lws finishes tearing down only as its handles close: turn the loop (without
+ * blocking) until it says it is done (*pcontext cleared), so nothing of it is left behind. */
 void chain__ws_ctx_free(struct chain__ws_ctx *c) {
+  uint64_t end = ob_mono_ms() + 2000;
   if (!c) return;
-  /* On a foreign loop lws finishes destroying its context (vhosts, TLS contexts, buffers) in the
-   * close callbacks of its own uv handles: turn the loop until it says it is done (it clears
-   * c->lws through info.pcontext), bounded so a stuck handle cannot hang shutdown. */
-  uint64_t end = ob_mono_ms() + 3000;
-  bool again = false;
-  lws_context_destroy(c->lws);
-  while (c->lws && ob_mono_ms() < end) {
-    chain__loop_poll(c->loop);
-    if (!c->lws) break;
-    if (!again && ob_mono_ms() + 1500 > end) {
-      lws_context_destroy(c->lws); /* a second call completes a destroy whose handles are closed */
-      again = true;
-    }
-    ob_sleep_ms(1);
+  /* lws 4.1 on a foreign loop: destroy closes its handles, which takes loop turns (and, for a
+   * connection still closing, its timers); destroy again then frees the context. */
+  for (int i = 0; c->lws && ob_mono_ms() < end; i++) {
+    if (i % 50 == 0) lws_context_destroy(c->lws);
+    if (c->lws) chain__loop_run_nowait(c->loop);
+    if (i % 50 == 49) ob_sleep_ms(1);
   }
-  if (c->lws) OB_LOG(OB_LOG_WARN, "chain", "websocket context not fully destroyed within 3 s", NULL);
   ob_free(c);
 }
 

@@ -269,7 +269,7 @@ OB_TEST(reorg_after_confirmation_resent_and_confirmed_once) {
   OB_REQUIRE(rpc(&r, "evm_setAutomine", "[false]") == 0);
   OB_REQUIRE(rpc(&r, "anvil_rollback", "[1]") == 0);
   OB_CHECK_EQ(chain_nonce(&r), 0);
-  for (int i = 0; i < 50; i++) {
+  for (int i = 0; i < 200; i++) { /* up to 20 s: slow under sanitizers and a loaded machine */
     chain_txm_counts(r.m, &c);
     if (c.reorgs) break;
     run_for(r.t.loop, 100);

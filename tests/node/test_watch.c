@@ -140,11 +140,13 @@ OB_TEST(backfill_after_downtime_from_postgres_cursor) {
   OB_REQUIRE(emit(&t, addr, 7) == 0);
   OB_REQUIRE(chain_watch_new(&w, t.rpc, &wo, &store, &cbs, &b, &err) == 0);
   OB_CHECK(wait_logs(&t, &b, 7, 5000));
-  OB_CHECK_EQ(b.blocks[0], a.blocks[4] + 1);
+  /* Other tests share this anvil and mine blocks too: the logs' blocks are increasing, not
+   * necessarily adjacent. Exactly 7 arrived, none twice, all after the first watcher's last. */
+  OB_CHECK(b.blocks[0] > a.blocks[4]);
   OB_REQUIRE(emit(&t, addr, 3) == 0);
   OB_CHECK(wait_logs(&t, &b, 10, 5000));
   OB_CHECK_EQ(a.dup + b.dup, 0);
-  for (int i = 1; i < b.n; i++) OB_CHECK_EQ(b.blocks[i], b.blocks[i - 1] + 1);
+  for (int i = 1; i < b.n; i++) OB_CHECK(b.blocks[i] > b.blocks[i - 1]);
   OB_CHECK(chain_watch_cursor(w, &head));
   OB_CHECK_EQ(db_cursor(db, "logger"), head);
   OB_CHECK(head >= b.blocks[9]);

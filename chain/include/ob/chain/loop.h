@@ -32,10 +32,10 @@ bool chain_loop_run_until(struct chain_loop *l, const bool *done);
 bool chain_loop_run_once(struct chain_loop *l);
 /* Make chain_loop_run return after the current iteration. */
 void chain_loop_stop(struct chain_loop *l);
-/* One iteration that does not wait: run whatever is ready (closing handles included). */
-void chain__loop_poll(struct chain_loop *l);
 /* The underlying uv_loop_t, for the glue files of chain/ only. */
 void *chain__loop_uv(struct chain_loop *l);
+/* One iteration that does not wait (glue files: finishing a third-party teardown). */
+void chain__loop_run_nowait(struct chain_loop *l);
 /* The loop's cached clock in milliseconds (uv_now). */
 uint64_t chain_loop_now_ms(struct chain_loop *l);
 
