@@ -823,7 +823,7 @@ static int client_init(struct chain_rpc *c, struct chain_loop *loop, const struc
   {
     bool tls = false;
     for (size_t i = 0; i < c->neps; i++) tls |= ob_str_starts(c->eps[i].url, "wss://");
-    if ((rc = chain__ws_ctx_new(&c->ws, loop, tls, err)) != 0) return rc;
+    if ((rc = chain__ws_ctx_new(&c->ws, loop, tls, c->o.ca_file, err)) != 0) return rc;
   }
   if ((rc = chain__http_ctx_new(&c->http, loop, err)) != 0) return rc;
   if ((rc = chain_timer_new(&c->tick, loop, tick, c, err)) != 0) return rc;

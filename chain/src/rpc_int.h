@@ -42,7 +42,9 @@ struct chain__conn_opts {
 
 /* ---- websocket (ws.c) ---- */
 /* tls: some endpoint is wss:// (loads the TLS library and trust store). */
-int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, struct ob_err *err);
+/* ca_file: the TLS trust store for wss:// (NULL: the system store); read when the context is made. */
+int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, const char *ca_file,
+                     struct ob_err *err);
 void chain__ws_ctx_free(struct chain__ws_ctx *c);
 int chain__ws_open(struct chain__conn **out, struct chain__ws_ctx *ctx, const struct chain__conn_opts *o,
                    const struct chain__conn_cbs *cbs, void *ud, struct ob_err *err);

@@ -54,6 +54,7 @@ struct ws_conn {
   int in_cb;        /* inside ws_callback for this wsi */
   bool kill_pending; /* close when the callback returns */
   char why[200];    /* our own reason for a kill, if any */
+  char tls_why[120]; /* why the server certificate failed verification, if it did */
 };
 
 static void queue_free(struct ws_conn *c) {
@@ -156,7 +157,10 @@ static int handle(struct lws *wsi, enum lws_callback_reasons reason, struct ws_c
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (c) {
       char why[200];
-      snprintf(why, sizeof(why), "cannot connect: %s", in && len ? (const char *)in : "connection failed");
+      if (c->tls_why[0]) /* lws's own text here is only "connect SSL err 1: error:00000001…" */
+        snprintf(why, sizeof(why), "cannot connect: the server certificate could not be verified: %s", c->tls_why);
+      else
+        snprintf(why, sizeof(why), "cannot connect: %s", in && len ? (const char *)in : "connection failed");
       notify_close(c, why);
     }
     break;
@@ -184,10 +188,23 @@ static int handle(struct lws *wsi, enum lws_callback_reasons reason, struct ws_c
   return 0;
 }
 
+/* OpenSSL's verify callback, passed on by lws with user = the X509_STORE_CTX (not our
+ * connection) and len = preverify_ok: note the first failure's reason for the error text. 0 keeps
+ * OpenSSL's verdict. */
+static int cert_verify(struct lws *wsi, X509_STORE_CTX *store, size_t preverify_ok) {
+  struct ws_conn *c = lws_wsi_user(wsi);
+  int e;
+  if (!c || preverify_ok || !store || c->tls_why[0]) return 0;
+  e = X509_STORE_CTX_get_error(store);
+  if (e != X509_V_OK) snprintf(c->tls_why, sizeof(c->tls_why), "%s", X509_verify_cert_error_string(e));
+  return 0;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len) {
   struct ws_conn *c = user;
   int rc;
+  if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION) return cert_verify(wsi, user, len);
   if (!c) return 0;
   c->in_cb++;
   rc = handle(wsi, reason, c, in, len);
@@ -212,7 +229,8 @@ static void lws_log_emit(int level, const char *line) {
   OB_LOG(level == LLL_ERR ? OB_LOG_DEBUG : OB_LOG_TRACE, "lws", buf, NULL);
 }
 
-int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, struct ob_err *err) {
+int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool tls, const char *ca_file,
+                     struct ob_err *err) {
   struct lws_context_creation_info info;
   struct chain__ws_ctx *c = ob_calloc(1, sizeof(*c));
   void *loops[1];
@@ -225,6 +243,7 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool 
   /* TLS (and its trust store) only when some endpoint is wss:// */
   info.options = LWS_SERVER_OPTION_LIBUV | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
   info.foreign_loops = loops;
+  if (tls && ca_file) info.client_ssl_ca_filepath = ca_file; /* else the system trust store */
   info.gid = -1;
   info.uid = -1;
   info.pcontext = &c->lws; /* lws clears it when a destroy on our loop has completed */

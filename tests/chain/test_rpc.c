@@ -302,3 +302,87 @@ OB_TEST(replies_in_any_order_matched) {
   tclient_close(&t);
   fake_stop(&fk);
 }
+
+/* ---- wss:// against a local TLS endpoint (tests/chain/tls_ws_rpc.py) with a throwaway CA ---- */
+
+/* Start the TLS endpoint serving KIND ("good" or "wrong_host") with its certificates in dir
+ * (ob_test_tmpdir), the CA at ca (cap bytes); its wss:// url into fk->ws. */
+static bool tls_start(struct fake *fk, const char *kind, char *ca, size_t cap) {
+  char args[600];
+  snprintf(args, sizeof(args), "'%s' %s", ob_test_tmpdir(), kind);
+  snprintf(ca, cap, "%s/ca.pem", ob_test_tmpdir());
+  if (!py_start(fk, "tests/chain/tls_ws_rpc.py", args)) return false;
+  snprintf(fk->ws, sizeof(fk->ws), "wss://127.0.0.1:%d", fk->port);
+  return true;
+}
+
+/* Connect to url trusting ca_file (NULL: the system store), ask eth_chainId; the result into b. */
+static int tls_chain_id(const char *url, const char *ca_file, struct ob_buf *b, struct ob_err *err) {
+  struct chain_loop *loop = NULL;
+  struct chain_rpc *c = NULL;
+  struct chain_rpc_opts o;
+  const char *urls[1] = {url};
+  int rc;
+  chain_rpc_opts_init(&o);
+  o.urls = urls;
+  o.nurls = 1;
+  o.ca_file = ca_file;
+  o.request_timeout_ms = o.connect_timeout_ms = 3000;
+  if ((rc = chain_loop_new(&loop, err)) != 0) return rc;
+  if ((rc = chain_rpc_new(&c, loop, &o, err)) != 0) goto out;
+  if ((rc = chain_rpc_wait(c, CHAIN_WAIT_FIRST, 4000, err)) != 0) goto out;
+  rc = chain_rpc_call_sync(c, "eth_chainId", "[]", 0, 3000, b, err);
+out:
+  chain_rpc_free(c);
+  chain_loop_free(loop);
+  return rc;
+}
+
+OB_TEST(wss_trusted_ca_succeeds) {
+  struct fake fk;
+  struct ob_buf b;
+  struct ob_err err;
+  char ca[600];
+  OB_REQUIRE(tls_start(&fk, "good", ca, sizeof(ca)));
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  OB_CHECK_EQ(tls_chain_id(fk.ws, ca, &b, &err), 0);
+  OB_CHECK_STR(b.buf ? b.buf : "", "\"0x7a69\"");
+  ob_buf_reset(&b);
+  fake_stop(&fk);
+  ob_buf_release(&b);
+}
+
+OB_TEST(wss_untrusted_ca_refused) {
+  struct fake fk;
+  struct ob_buf b;
+  struct ob_err err;
+  char ca[600];
+  OB_REQUIRE(tls_start(&fk, "good", ca, sizeof(ca)));
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  /* No ca_file: the system trust store does not know the test CA. */
+  OB_CHECK_EQ(tls_chain_id(fk.ws, NULL, &b, &err), OB_EUNREACH);
+  fprintf(stderr, "untrusted CA: %s\n", err.msg);
+  OB_CHECK_CONTAINS(err.msg, "the server certificate could not be verified: unable to get local issuer certificate");
+  OB_CHECK_EQ(b.len, 0);
+  fake_stop(&fk);
+  ob_buf_release(&b);
+}
+
+OB_TEST(wss_wrong_host_refused) {
+  struct fake fk;
+  struct ob_buf b;
+  struct ob_err err;
+  char ca[600];
+  OB_REQUIRE(tls_start(&fk, "wrong_host", ca, sizeof(ca)));
+  ob_buf_init(&b, 1024);
+  ob_err_clear(&err);
+  /* The right CA, but the certificate names other.example, not 127.0.0.1. */
+  OB_CHECK_EQ(tls_chain_id(fk.ws, ca, &b, &err), OB_EUNREACH);
+  fprintf(stderr, "wrong host: %s\n", err.msg);
+  OB_CHECK_CONTAINS(err.msg, "the server certificate could not be verified: IP address mismatch");
+  OB_CHECK_EQ(b.len, 0);
+  fake_stop(&fk);
+  ob_buf_release(&b);
+}
