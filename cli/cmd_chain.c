@@ -25,6 +25,7 @@ int cli_chain_opts(struct chain_rpc_opts *o, const char ***urls_out, const struc
   o->keepalive_ms = c->keepalive_s * 1000;
   o->max_message = (size_t)c->max_message_mib << 20;
   o->max_lag_blocks = c->max_lag_blocks;
+  o->ca_file = c->ca_file;
   *urls_out = urls;
   return 0;
 }
@@ -45,7 +46,7 @@ static int check_one(const char *url, const struct ob_config *c, char *line, siz
   ob_err_clear(&err);
   ob_buf_init(&id, 1 << 10);
   ob_buf_init(&head, 1 << 10);
-  rc = chain_rpc_call_once(url, "eth_chainId", "[]", check_timeout_ms(c), &id, &err);
+  rc = chain_rpc_call_once_ca(url, c->ca_file, "eth_chainId", "[]", check_timeout_ms(c), &id, &err);
   if (!rc) rc = ob_json_parse(&v, id.buf, id.len, NULL, &err);
   if (!rc) rc = chain_json_quantity(v, &chain_id, "eth_chainId result", &err);
   ob_json_free(v);
@@ -53,7 +54,7 @@ static int check_one(const char *url, const struct ob_config *c, char *line, siz
   if (!rc && chain_id != c->chain_id)
     rc = ob_err_set(&err, OB_EMISMATCH, "reports chain id %llu, config chain.chain_id is %llu",
                     (unsigned long long)chain_id, (unsigned long long)c->chain_id);
-  if (!rc) rc = chain_rpc_call_once(url, "eth_blockNumber", "[]", check_timeout_ms(c), &head, &err);
+  if (!rc) rc = chain_rpc_call_once_ca(url, c->ca_file, "eth_blockNumber", "[]", check_timeout_ms(c), &head, &err);
   if (!rc) rc = ob_json_parse(&v, head.buf, head.len, NULL, &err);
   if (!rc) rc = chain_json_quantity(v, &block, "eth_blockNumber result", &err);
   ob_json_free(v);
@@ -200,7 +201,8 @@ static int run_call(struct cli *cli, int argc, char **argv, const struct cli_cmd
   if (!url) return cli_failf(OB_EUSAGE, "no endpoint: set chain.endpoints or --url");
   ob_err_clear(&err);
   ob_buf_init(&out, (size_t)c->max_message_mib << 20);
-  rc = chain_rpc_call_once(url, pos[0], npos > 1 ? pos[1] : "[]", c->request_timeout_s * 1000, &out, &err);
+  rc = chain_rpc_call_once_ca(url, c->ca_file, pos[0], npos > 1 ? pos[1] : "[]", c->request_timeout_s * 1000,
+                              &out, &err);
   if (rc) exit_code = cli_fail(rc, &err);
   else {
     ob_buf_addch(&out, '\n');

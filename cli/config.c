@@ -53,6 +53,8 @@ static const struct centry table[] = {
      "path of the signer's v3 keystore file"},
     {"chain.password_file", C_STR, OFF(password_file), "OBRIDGE_KEYSTORE_PASSWORD_FILE", NULL, 1, 4096, NULL,
      "file holding the keystore password (else $OBRIDGE_KEYSTORE_PASSWORD or a prompt)"},
+    {"chain.ca_file", C_STR, OFF(ca_file), "OBRIDGE_CA_FILE", NULL, 1, 4096, NULL,
+     "PEM file of CA certificates trusted for wss:// and https:// endpoints (else the system store)"},
     {"chain.registry", C_ADDR, OFF(registry), "OBRIDGE_REGISTRY", NULL, 0, 0, NULL,
      "address of the ObridgeRegistry contract"},
     {"chain.confirmations", C_U32, OFF(confirmations), NULL, "1", 0, 1000, NULL,

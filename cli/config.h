@@ -30,6 +30,7 @@ struct ob_config {
   size_t nendpoints;
   char *keystore;
   char *password_file;
+  char *ca_file;
   char *registry;
   uint32_t confirmations;
   uint32_t request_timeout_s;

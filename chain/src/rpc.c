@@ -985,6 +985,11 @@ int chain_rpc_wait(struct chain_rpc *c, enum chain_wait what, unsigned timeout_m
 
 int chain_rpc_call_once(const char *url, const char *method, const char *params_json,
                         unsigned timeout_ms, struct ob_buf *result, struct ob_err *err) {
+  return chain_rpc_call_once_ca(url, NULL, method, params_json, timeout_ms, result, err);
+}
+
+int chain_rpc_call_once_ca(const char *url, const char *ca_file, const char *method, const char *params_json,
+                           unsigned timeout_ms, struct ob_buf *result, struct ob_err *err) {
   struct chain_loop *loop = NULL;
   struct chain_rpc *c = NULL;
   struct chain_rpc_opts o;
@@ -993,6 +998,7 @@ int chain_rpc_call_once(const char *url, const char *method, const char *params_
   chain_rpc_opts_init(&o);
   o.urls = urls;
   o.nurls = 1;
+  o.ca_file = ca_file;
   if (!timeout_ms) timeout_ms = 10000;
   /* Connection and checks must fail inside the wait, so that the error says why. */
   o.request_timeout_ms = o.connect_timeout_ms = timeout_ms * 3 / 4;

@@ -92,6 +92,9 @@ int chain_rpc_call_sync(struct chain_rpc *c, const char *method, const char *par
  * Returns what chain_rpc_call_sync returns; OB_EUNREACH when the endpoint cannot be reached. */
 int chain_rpc_call_once(const char *url, const char *method, const char *params_json,
                         unsigned timeout_ms, struct ob_buf *result, struct ob_err *err);
+/* The same, trusting ca_file (a PEM file of CA certificates) for wss/https; NULL = the system store. */
+int chain_rpc_call_once_ca(const char *url, const char *ca_file, const char *method, const char *params_json,
+                           unsigned timeout_ms, struct ob_buf *result, struct ob_err *err);
 
 /* ---- subscriptions (websocket endpoints) ---- */
 enum chain_sub_event {
