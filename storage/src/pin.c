@@ -229,7 +229,26 @@ struct tree {
   struct ipfs_add_part *parts;
   size_t n, cap, nfiles;
   uint64_t bytes;
+  const struct ipfs_pin_worker_opts *o;
+  const struct ipfs_pin_job *job;
+  uint64_t last_beat_ms;
 };
+
+/* Heartbeat every 5 s while the tree is hashed and uploaded (a long job is not taken as stale). */
+static void tree_beat(struct tree *t, uint64_t bytes) {
+  uint64_t now = ob_mono_ms();
+  if (now - t->last_beat_ms < 5000) return;
+  t->last_beat_ms = now;
+  if (t->o->store && t->o->store->heartbeat) t->o->store->heartbeat(t->o->store->ud, t->job, bytes, NULL);
+}
+
+/* Upload progress: stop on request, heartbeat, report. */
+static int tree_progress(void *ud, uint64_t sent, uint64_t received) {
+  struct tree *t = ud;
+  tree_beat(t, sent);
+  if (t->o->progress) t->o->progress(t->o->progress_ud, sent, -1);
+  return stop_check((void *)t->o, sent, received);
+}
 
 static void tree_free(struct tree *t) {
   for (size_t i = 0; i < t->n; i++) {
@@ -261,6 +280,7 @@ static int tree_entry(void *ud, const char *full, const char *name, bool is_dir,
     return ob_err_set(err, OB_ENOMEM, "out of memory");
   }
   t->parts[t->n++] = p;
+  tree_beat(t, t->bytes);
   if (!is_dir) {
     t->nfiles++;
     t->bytes += (uint64_t)size;
@@ -271,7 +291,7 @@ static int tree_entry(void *ud, const char *full, const char *name, bool is_dir,
 static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
                    char cid_out[IPFS_CID_TEXT_MAX], uint64_t *bytes, struct ob_err *err) {
   const struct ipfs_profile_params *pp = ipfs_profile_params(job->profile);
-  struct tree t = {0};
+  struct tree t = {.o = o, .job = job, .last_beat_ms = ob_mono_ms()};
   struct ipfs_add_opts ao;
   struct ipfs_add_result res;
   struct ipfs_dir_info di;
@@ -286,7 +306,7 @@ static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_j
   ao.max_file_links = pp->max_links;
   ao.wrap_with_directory = false;
   ao.pin = true;
-  rc = ipfs_kubo_add_tree(o->kubo, &ao, t.parts, t.n, stop_check, (void *)o, &res, err);
+  rc = ipfs_kubo_add_tree(o->kubo, &ao, t.parts, t.n, tree_progress, &t, &res, err);
   if (rc) goto out;
   *bytes = di.file_bytes;
   info.dag_size = di.dag_size;

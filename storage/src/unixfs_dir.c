@@ -73,7 +73,7 @@ static int list_dir(const char *path, struct entry **out, size_t *nout, struct o
     }
     n++;
   }
-  qsort(e, n, sizeof(*e), cmp_entry);
+  if (n) qsort(e, n, sizeof(*e), cmp_entry);
 out:
   closedir(dir);
   if (rc) {
