@@ -149,11 +149,12 @@ static void catch_signals(void) {
 /* ---- pin add ---- */
 struct origin {
   enum ipfs_pin_origin kind;
+  bool dir; /* a directory, pinned with --recursive */
   char path[PATH_MAX];
 };
 
 /* Check an argument before anything is queued: bad input fails here with exit 2. */
-static int check_origin(const char *arg, struct origin *o, struct ob_err *err) {
+static int check_origin(const char *arg, bool recursive, struct origin *o, struct ob_err *err) {
   struct stat st;
   int fd;
   char c;
@@ -166,8 +167,14 @@ static int check_origin(const char *arg, struct origin *o, struct ob_err *err) {
   if (strstr(arg, "://")) return ob_err_set(err, OB_EINVAL, "cannot pin '%s': only http:// and https:// URLs are supported", arg);
   o->kind = IPFS_ORIGIN_PATH;
   if (stat(arg, &st) != 0) return ob_err_set(err, OB_ENOENT, "cannot pin '%s': %s", arg, strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    return ob_err_set(err, OB_EINVAL, "cannot pin '%s': is a directory (pin its files one by one; --recursive is not supported)", arg);
+  if (S_ISDIR(st.st_mode) && !recursive)
+    return ob_err_set(err, OB_EINVAL, "cannot pin '%s': is a directory (use --recursive to pin the tree)", arg);
+  if (S_ISDIR(st.st_mode)) {
+    o->dir = true;
+    if (!realpath(arg, o->path)) return ob_err_set(err, OB_ENOENT, "cannot pin '%s': %s", arg, strerror(errno));
+    if (strcmp(o->path, "/") == 0) return ob_err_set(err, OB_EINVAL, "cannot pin '/': the root directory has no name");
+    return 0;
+  }
   if (!S_ISREG(st.st_mode)) return ob_err_set(err, OB_EINVAL, "cannot pin '%s': not a regular file", arg);
   fd = open(arg, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || (st.st_size > 0 && read(fd, &c, 1) != 1)) {
@@ -262,7 +269,7 @@ static int wait_job(struct pin_env *e, const char *id, struct ob_err *err) {
 static int add_one(struct pin_env *e, const struct origin *o, const char *name, enum ipfs_profile prof,
                    bool wait, bool json, bool bar_on, char id[37], struct ob_err *err) {
   struct bar b = {.on = bar_on, .t0 = ob_mono_ms()};
-  int rc = pin_db_enqueue(e->db, o->kind, o->path, name, prof, NULL, id, err);
+  int rc = pin_db_enqueue(e->db, o->kind, o->path, name, prof, o->dir ? "{\"recursive\":true}" : NULL, id, err);
   if (rc || !wait) return rc;
   e->wo.progress = bar_progress;
   e->wo.progress_ud = &b;
@@ -299,7 +306,7 @@ static int add_main(struct cli *cli, struct cli_opt *opts, char **pos, int npos,
   orig = ob_calloc((size_t)npos, sizeof(*orig));
   if (!orig) return cli_failf(OB_ENOMEM, "out of memory");
   for (int i = 0; i < npos; i++) {
-    rc = check_origin(pos[i], &orig[i], &err);
+    rc = check_origin(pos[i], cli_opt(opts, "recursive")->set, &orig[i], &err);
     if (rc) goto out_usage;
   }
   if (!cli_config(cli, &exit_code)) goto out_free;
@@ -334,6 +341,7 @@ static int run_add(struct cli *cli, int argc, char **argv, const struct cli_cmd 
       {"name", CLI_VALUE, "NAME", "name of the pin (default: the file name)"},
       {"profile", CLI_VALUE, "PROFILE", "unixfs-v0-2015 or unixfs-v1-2025 (default: ipfs.profile)"},
       {"no-wait", CLI_FLAG, NULL, "only queue the jobs (a 'pin worker' runs them); print request ids"},
+      {"recursive", CLI_FLAG, NULL, "a PATH that is a directory is pinned as its tree (add -r; symlinks refused)"},
       {"json", CLI_FLAG, NULL, "print one JSON object per job"},
       {0}};
   char **pos = NULL;
@@ -606,7 +614,7 @@ static int run_worker(struct cli *cli, int argc, char **argv, const struct cli_c
 
 static const struct cli_cmd cmd_add = {
     .name = "add", .summary = "pin files or URLs: queue, upload, check the CID locally, confirm",
-    .usage = "pin add PATH|URL... [--name NAME] [--profile PROFILE] [--no-wait] [--json]",
+    .usage = "pin add PATH|DIR|URL... [--recursive] [--name NAME] [--profile PROFILE] [--no-wait] [--json]",
     .details = "Prints one CID a line once pinned (request ids with --no-wait). A progress bar goes to\n"
                "stderr when it is a terminal. Exit 2 for bad input, 3 when the node is unreachable.",
     .example = "obridge pin add report.pdf https://example.org/data.csv --profile unixfs-v1-2025",

@@ -26,7 +26,8 @@ static int claim(void *ud, const char *worker, const char *request_id, struct ip
       " WHERE request_id = (SELECT request_id FROM pins WHERE status = 'queued' AND not_before <= now()"
       "   AND ($2::uuid IS NULL OR request_id = $2::uuid)"
       "   ORDER BY not_before, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-      " RETURNING request_id, name, origin_kind, origin, profile, attempts";
+      " RETURNING request_id, name, origin_kind, origin, profile, attempts,"
+      " CASE WHEN meta->>'recursive' = 'true' THEN 't' ELSE 'f' END";
   const char *p[] = {worker, request_id};
   struct db_res *r = NULL;
   uint64_t att = 0;
@@ -43,6 +44,7 @@ static int claim(void *ud, const char *worker, const char *request_id, struct ip
   rc = ipfs_profile_parse(&job->profile, db_res_get(r, 0, 4), err);
   ob_parse_u64(db_res_get(r, 0, 5), &att, "attempts", NULL);
   job->attempts = (uint32_t)att;
+  job->recursive = strcmp(db_res_get(r, 0, 6), "t") == 0;
   copy(job->claimed_by, sizeof(job->claimed_by), worker);
   db_res_free(r);
   return rc;

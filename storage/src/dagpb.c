@@ -94,26 +94,42 @@ size_t ipfs__dagpb_leaf_tail(uint8_t *out, size_t n) {
   return 1 + ipfs_varint_put(out + 1, n);
 }
 
-size_t ipfs__dagpb_dir1_node(uint8_t *out, const uint8_t *cid, size_t cid_len, const char *name,
-                             size_t name_len, uint64_t tsize) {
-  size_t body = 1 + varint_len(cid_len) + cid_len + 1 + varint_len(name_len) + name_len + 1 +
-                varint_len(tsize);
+size_t ipfs__dagpb_dir_node_max(const struct ipfs__dirlink *links, size_t n) {
+  size_t total = 4;
+  for (size_t i = 0; i < n; i++)
+    total += 4 * (1 + VARINT_MAX) + links[i].cid_len + links[i].name_len;
+  return total;
+}
+
+size_t ipfs__dagpb_dir_node(uint8_t *out, const struct ipfs__dirlink *links, size_t n) {
   size_t o = 0;
-  out[o++] = PB_NODE_LINK;
-  o += ipfs_varint_put(out + o, body);
-  out[o++] = PB_LINK_HASH;
-  o += ipfs_varint_put(out + o, cid_len);
-  memcpy(out + o, cid, cid_len);
-  o += cid_len;
-  out[o++] = PB_LINK_NAME;
-  o += ipfs_varint_put(out + o, name_len);
-  memcpy(out + o, name, name_len);
-  o += name_len;
-  out[o++] = PB_LINK_TSIZE;
-  o += ipfs_varint_put(out + o, tsize);
+  for (size_t i = 0; i < n; i++) {
+    const struct ipfs__dirlink *l = &links[i];
+    size_t body = 1 + varint_len(l->cid_len) + l->cid_len + 1 + varint_len(l->name_len) +
+                  l->name_len + 1 + varint_len(l->tsize);
+    out[o++] = PB_NODE_LINK;
+    o += ipfs_varint_put(out + o, body);
+    out[o++] = PB_LINK_HASH;
+    o += ipfs_varint_put(out + o, l->cid_len);
+    memcpy(out + o, l->cid, l->cid_len);
+    o += l->cid_len;
+    out[o++] = PB_LINK_NAME;
+    o += ipfs_varint_put(out + o, l->name_len);
+    memcpy(out + o, l->name, l->name_len);
+    o += l->name_len;
+    out[o++] = PB_LINK_TSIZE;
+    o += ipfs_varint_put(out + o, l->tsize);
+  }
   out[o++] = PB_NODE_DATA;
   out[o++] = 2;
   out[o++] = FS_TYPE;
   out[o++] = FS_TYPE_DIRECTORY;
   return o;
+}
+
+size_t ipfs__dagpb_dir1_node(uint8_t *out, const uint8_t *cid, size_t cid_len, const char *name,
+                             size_t name_len, uint64_t tsize) {
+  struct ipfs__dirlink l = {.cid = cid, .cid_len = cid_len, .name = name, .name_len = name_len,
+                            .tsize = tsize};
+  return ipfs__dagpb_dir_node(out, &l, 1);
 }

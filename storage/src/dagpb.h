@@ -29,6 +29,24 @@ size_t ipfs__dagpb_file_node(uint8_t *out, const struct ipfs__link *links, unsig
 size_t ipfs__dagpb_leaf_head(uint8_t *out, size_t n);
 size_t ipfs__dagpb_leaf_tail(uint8_t *out, size_t n);
 
+/* One entry of a directory node: a child's binary CID, its name (not NUL-terminated) and its
+ * cumulative DAG size. Borrowed pointers. */
+struct ipfs__dirlink {
+  const uint8_t *cid;
+  size_t cid_len;
+  const char *name;
+  size_t name_len;
+  uint64_t tsize;
+};
+
+/* Upper bound of ipfs__dagpb_dir_node's output for these n links. */
+size_t ipfs__dagpb_dir_node_max(const struct ipfs__dirlink *links, size_t n);
+
+/* Encode a directory: PBNode{Links: [{Hash, Name, Tsize}] in the given order (the caller sorts
+ * them by name, byte order, as Kubo does), Data: UnixFS{Type: Directory}}. n may be 0 (the empty
+ * directory, 0a 02 08 01). Returns the encoded length. */
+size_t ipfs__dagpb_dir_node(uint8_t *out, const struct ipfs__dirlink *links, size_t n);
+
 /* Encode a directory of one entry: PBNode{Links: [{Hash: cid, Name: name, Tsize}], Data:
  * UnixFS{Type: Directory}}, as add's wrap-with-directory makes it. out has room for
  * 32 + cid_len + name_len bytes. Returns the encoded length. */

@@ -5,8 +5,11 @@
  * reader, so an upload's read callback can pull a download through without a thread and with a
  * bounded read-ahead buffer (the download pauses when the buffer is full). */
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kubo_int.h"
 #include "ob/core/alloc.h"
@@ -66,6 +69,78 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud) {
   size_t got = 0;
   c->read_rc = c->req->upload(c->req->upload_ud, buf, size * n, &got, &c->read_err);
   return c->read_rc ? CURL_READFUNC_ABORT : got;
+}
+
+/* One file part of a tree add: opened at its first read, closed at its end. */
+struct part_ctx {
+  struct call_ctx *c;
+  const struct ipfs_add_part *part;
+  int fd;
+  int64_t sent;
+};
+
+static size_t on_part_read(char *buf, size_t size, size_t n, void *ud) {
+  struct part_ctx *p = ud;
+  ssize_t got;
+  if (p->fd < 0) {
+    if (p->sent) return 0;
+    p->fd = open(p->part->path, O_RDONLY | O_CLOEXEC);
+    if (p->fd < 0) {
+      p->c->read_rc = ob_err_set(&p->c->read_err, OB_EIO, "cannot open '%s': %s", p->part->path, strerror(errno));
+      return CURL_READFUNC_ABORT;
+    }
+  }
+  do got = read(p->fd, buf, size * n);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    p->c->read_rc = ob_err_set(&p->c->read_err, OB_EIO, "cannot read '%s': %s", p->part->path, strerror(errno));
+    return CURL_READFUNC_ABORT;
+  }
+  p->sent += got;
+  if (p->sent > p->part->size || (got == 0 && p->sent != p->part->size)) {
+    p->c->read_rc = ob_err_set(&p->c->read_err, OB_EIO, "'%s' changed size while it was uploaded", p->part->path);
+    return CURL_READFUNC_ABORT;
+  }
+  if (got == 0 || p->sent == p->part->size) {
+    close(p->fd);
+    p->fd = -1;
+    if (!p->sent) p->sent = -1; /* an empty file: do not open it again */
+  }
+  return (size_t)got;
+}
+
+static void part_free(void *ud) {
+  struct part_ctx *p = ud;
+  if (p->fd >= 0) close(p->fd);
+  p->fd = -1;
+}
+
+/* The multipart body of a tree add; parts[] (one ctx per part) belongs to the caller. */
+static int tree_mime(curl_mime *mime, struct call_ctx *c, struct part_ctx *pc, struct ob_err *err) {
+  struct ob_buf name;
+  int rc = 0;
+  ob_buf_init(&name, 1 << 16);
+  for (size_t i = 0; i < c->req->nparts && !rc; i++) {
+    const struct ipfs_add_part *ap = &c->req->parts[i];
+    curl_mimepart *part = curl_mime_addpart(mime);
+    ob_buf_reset(&name);
+    if (!part || (rc = kubo__escape(&name, ap->name)) || (rc = ob_buf_addch(&name, 0))) {
+      rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+      break;
+    }
+    curl_mime_name(part, "file");
+    curl_mime_filename(part, name.buf);
+    if (!ap->path) {
+      curl_mime_type(part, "application/x-directory");
+      curl_mime_data(part, "", 0);
+      continue;
+    }
+    curl_mime_type(part, "application/octet-stream");
+    pc[i] = (struct part_ctx){.c = c, .part = ap, .fd = -1};
+    curl_mime_data_cb(part, (curl_off_t)ap->size, on_part_read, NULL, part_free, &pc[i]);
+  }
+  ob_buf_release(&name);
+  return rc;
 }
 
 static int on_xfer(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
@@ -138,6 +213,7 @@ int kubo__http_post(struct kubo__http *h, const struct kubo__req *req, struct ku
                        .stall_ms = h->stall_timeout_s * 1000u};
   struct curl_slist *hdrs = NULL;
   curl_mime *mime = NULL;
+  struct part_ctx *pc = NULL;
   CURLcode res;
   int rc;
   ob_err_clear(&c.read_err);
@@ -158,13 +234,24 @@ int kubo__http_post(struct kubo__http *h, const struct kubo__req *req, struct ku
                       NULL, &c);
     curl_easy_setopt(h->easy, CURLOPT_MIMEPOST, mime);
     curl_easy_setopt(h->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+  } else if (req->parts) {
+    mime = curl_mime_init(h->easy);
+    if (!mime || !(pc = ob_calloc(req->nparts, sizeof(*pc)))) {
+      rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+      goto out;
+    }
+    if ((rc = tree_mime(mime, &c, pc, err))) goto out;
+    curl_easy_setopt(h->easy, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(h->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
   } else {
     curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE, 0L);
   }
   res = curl_easy_perform(h->easy);
   rc = res == CURLE_OK ? kubo__reply_finish(reply, err) : map_curl(h, &c, res, err);
+out:
   curl_mime_free(mime);
+  ob_free(pc);
   curl_slist_free_all(hdrs);
   return rc;
 }

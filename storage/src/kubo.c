@@ -162,6 +162,32 @@ int ipfs_kubo_add(struct ipfs_kubo *k, const struct ipfs_add_opts *o, ipfs_read_
   return rc;
 }
 
+int ipfs_kubo_add_tree(struct ipfs_kubo *k, const struct ipfs_add_opts *o,
+                       const struct ipfs_add_part *parts, size_t nparts, ipfs_progress_fn progress,
+                       void *progress_ud, struct ipfs_add_result *res, struct ob_err *err) {
+  struct add_ctx c = {.res = res};
+  struct kubo__req req = {.parts = parts, .nparts = nparts, .upload_size = -1,
+                          .progress = progress, .progress_ud = progress_ud};
+  struct kubo__reply reply;
+  struct ob_buf url;
+  int rc;
+  memset(res, 0, sizeof(*res));
+  if (!nparts) return ob_err_set(err, OB_EINVAL, "kubo: add of an empty part list");
+  if (add_url(k, &url, o)) {
+    ob_buf_release(&url);
+    return ob_err_set(err, OB_ENOMEM, "out of memory");
+  }
+  req.url = url.buf;
+  kubo__reply_init(&reply);
+  reply.on_value = add_value;
+  reply.ud = &c;
+  rc = kubo__http_post(k->http, &req, &reply, err);
+  if (!rc && !c.got) rc = ob_err_set(err, OB_EPARSE, "kubo: add finished without a Hash");
+  kubo__reply_release(&reply);
+  ob_buf_release(&url);
+  return rc;
+}
+
 /* ---- cat ---- */
 int ipfs_kubo_cat(struct ipfs_kubo *k, const char *path, ipfs_write_fn sink, void *sink_ud,
                   struct ob_err *err) {

@@ -50,6 +50,8 @@ int kubo__json_size(const struct ob_json *v, uint64_t *out);
 
 /* Query building: "key=value" pairs, percent-encoded, joined with '&'. */
 int kubo__query_add(struct ob_buf *url, const char *key, const char *value);
+/* Append value percent-encoded (everything but unreserved characters, '/' included). */
+int kubo__escape(struct ob_buf *b, const char *value);
 int kubo__query_addu(struct ob_buf *url, const char *key, uint64_t value);
 
 struct kubo__req {
@@ -58,6 +60,9 @@ struct kubo__req {
   void *upload_ud;
   const char *filename;
   int64_t upload_size;        /* -1: unknown, chunked */
+  const struct ipfs_add_part *parts; /* when not NULL (and upload NULL): one part each, files
+                                      * streamed from disk one after another */
+  size_t nparts;
   ipfs_progress_fn progress;
   void *progress_ud;
 };

@@ -170,10 +170,15 @@ static bool unreserved(unsigned char c) {
 }
 
 int kubo__query_add(struct ob_buf *url, const char *key, const char *value) {
-  static const char hex[] = "0123456789ABCDEF";
   int rc = ob_buf_addch(url, strchr(url->buf, '?') ? '&' : '?');
   if (!rc) rc = ob_buf_addstr(url, key);
   if (!rc) rc = ob_buf_addch(url, '=');
+  return rc ? rc : kubo__escape(url, value);
+}
+
+int kubo__escape(struct ob_buf *url, const char *value) {
+  static const char hex[] = "0123456789ABCDEF";
+  int rc = 0;
   for (const unsigned char *p = (const unsigned char *)value; !rc && *p; p++) {
     if (unreserved(*p)) {
       rc = ob_buf_addch(url, (char)*p);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ob/core/alloc.h"
 #include "ob/core/err.h"
 #include "ob/core/log.h"
 #include "ob/core/util.h"
@@ -223,6 +224,99 @@ static uint32_t backoff_s(const struct ipfs_pin_worker_opts *o, uint32_t attempt
   return d > 3600 ? 3600 : (uint32_t)d;
 }
 
+/* ---- directories (add -r) ---- */
+struct tree {
+  struct ipfs_add_part *parts;
+  size_t n, cap, nfiles;
+  uint64_t bytes;
+  const struct ipfs_pin_worker_opts *o;
+  const struct ipfs_pin_job *job;
+  uint64_t last_beat_ms;
+};
+
+/* Heartbeat every 5 s while the tree is hashed and uploaded (a long job is not taken as stale). */
+static void tree_beat(struct tree *t, uint64_t bytes) {
+  uint64_t now = ob_mono_ms();
+  if (now - t->last_beat_ms < 5000) return;
+  t->last_beat_ms = now;
+  if (t->o->store && t->o->store->heartbeat) t->o->store->heartbeat(t->o->store->ud, t->job, bytes, NULL);
+}
+
+/* Upload progress: stop on request, heartbeat, report. */
+static int tree_progress(void *ud, uint64_t sent, uint64_t received) {
+  struct tree *t = ud;
+  tree_beat(t, sent);
+  if (t->o->progress) t->o->progress(t->o->progress_ud, sent, -1);
+  return stop_check((void *)t->o, sent, received);
+}
+
+static void tree_free(struct tree *t) {
+  for (size_t i = 0; i < t->n; i++) {
+    ob_free((char *)t->parts[i].path);
+    ob_free((char *)t->parts[i].name);
+  }
+  ob_free(t->parts);
+}
+
+/* Collect the parts in walk order (each directory before its entries, as Kubo's own CLI sends
+ * them: a directory part after its entries would replace them on the js node). Memory: the names
+ * and paths of the tree's entries. */
+static int tree_entry(void *ud, const char *full, const char *name, bool is_dir, int64_t size,
+                      struct ob_err *err) {
+  struct tree *t = ud;
+  struct ipfs_add_part p = {.name = ob_strdup(name), .path = is_dir ? NULL : ob_strdup(full),
+                            .size = size};
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    struct ipfs_add_part *np = ob_realloc(t->parts, cap * sizeof(*np));
+    if (np) {
+      t->parts = np;
+      t->cap = cap;
+    }
+  }
+  if (!p.name || (!is_dir && !p.path) || t->n == t->cap) {
+    ob_free((char *)p.name);
+    ob_free((char *)p.path);
+    return ob_err_set(err, OB_ENOMEM, "out of memory");
+  }
+  t->parts[t->n++] = p;
+  tree_beat(t, t->bytes);
+  if (!is_dir) {
+    t->nfiles++;
+    t->bytes += (uint64_t)size;
+  }
+  return 0;
+}
+
+static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
+                   char cid_out[IPFS_CID_TEXT_MAX], uint64_t *bytes, struct ob_err *err) {
+  const struct ipfs_profile_params *pp = ipfs_profile_params(job->profile);
+  struct tree t = {.o = o, .job = job, .last_beat_ms = ob_mono_ms()};
+  struct ipfs_add_opts ao;
+  struct ipfs_add_result res;
+  struct ipfs_dir_info di;
+  struct ipfs_dag_info info = {0};
+  struct ipfs_cid local;
+  int rc = ipfs_cid_of_dir_walk(&local, &di, job->origin, job->profile, tree_entry, &t, err);
+  if (rc) goto out;
+  ipfs_add_opts_init(&ao);
+  ao.cid_version = (int)pp->cid_version;
+  ao.raw_leaves = pp->raw_leaves;
+  ao.chunk_size = (uint32_t)pp->chunk_size;
+  ao.max_file_links = pp->max_links;
+  ao.wrap_with_directory = false;
+  ao.pin = true;
+  rc = ipfs_kubo_add_tree(o->kubo, &ao, t.parts, t.n, tree_progress, &t, &res, err);
+  if (rc) goto out;
+  *bytes = di.file_bytes;
+  info.dag_size = di.dag_size;
+  if ((rc = confirm(o, &local, &info, &res, err))) goto out;
+  ipfs_cid_format(cid_out, IPFS_CID_TEXT_MAX, &local);
+out:
+  tree_free(&t);
+  return rc;
+}
+
 int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
                      struct ipfs_pin_outcome *out) {
   struct ipfs_add_result res;
@@ -237,16 +331,20 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   ob_err_clear(&err);
   OB_LOG(OB_LOG_INFO, "ipfs", "pin started", "request", job->request_id, "origin", job->origin,
          "profile", ipfs_profile_name(job->profile), NULL);
-  rc = source_open(&src, o, job, &err);
-  if (!rc) {
-    rc = upload(o, job, &src, &local, &info, &res, &bytes, &err);
-    source_close(&src);
+  if (job->recursive && job->origin_kind == IPFS_ORIGIN_PATH) {
+    rc = pin_dir(o, job, out->cid, &bytes, &err);
+  } else {
+    rc = source_open(&src, o, job, &err);
+    if (!rc) {
+      rc = upload(o, job, &src, &local, &info, &res, &bytes, &err);
+      source_close(&src);
+    }
+    if (!rc) rc = confirm(o, &local, &info, &res, &err);
+    if (!rc) ipfs_cid_format(out->cid, sizeof(out->cid), &local);
   }
-  if (!rc) rc = confirm(o, &local, &info, &res, &err);
   out->size = bytes;
   if (!rc) {
     out->verdict = IPFS_PIN_DONE;
-    ipfs_cid_format(out->cid, sizeof(out->cid), &local);
     OB_LOG(OB_LOG_INFO, "ipfs", "pinned", "request", job->request_id, "cid", out->cid, NULL);
     return 0;
   }

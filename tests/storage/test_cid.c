@@ -1,6 +1,8 @@
 /* Local CIDs: known answers (tests/vectors/cid/unixfs.txt, measured on the IPFS node), the parser,
  * multibase, and the streaming builder's invariants. */
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -550,4 +552,116 @@ OB_TEST(wrap_dir_known_answer) {
   OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "", 0, &err), OB_EINVAL);
   OB_CHECK_EQ(ipfs_cid_wrap_dir(&dir, &size, &file, info.dag_size, "a/b", 0, &err), OB_EINVAL);
   OB_CHECK_CONTAINS(err.msg, "cannot wrap 'a/b' in a directory");
+}
+
+/* ---- directories (add -r) ---------------------------------------------------------------------- */
+
+/* tests/vectors/cid/dir.txt: the tree "vv" measured on the node under both profiles. */
+static const struct {
+  const char *entries[4][2]; /* name, CID; in byte order of names */
+  uint64_t sizes[4];
+  const char *root;
+  uint64_t root_size;
+} dir_vec[2] = {
+    {{{"B", "QmdckCoPuhEtiNzREtqpYn8dBgY8ifcG82Q4eyEdGCLEiu"},
+      {"a", "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"},
+      {"a b", "QmULKig5Fxrs2sC4qt9nNduucXfb92AFYQ6Hi3YRqDmrYC"},
+      {"a.txt", "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"}},
+     {10, 4, 9, 6}, "QmacX37GoscMm8FuQFotU7bPnUghTL2bjXKWAyaosyMt7x", 211},
+    {{{"B", "bafkreiepinbumzepnoln7co5vea4kf3lcctnqolb3u6bvsellgznymt2uq"},
+      {"a", "bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354"},
+      {"a b", "bafkreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe"},
+      {"a.txt", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"}},
+     {2, 4, 1, 0}, "bafybeidpst4zijxolkwehrq2zgign7dhpwkdqdhyxkkqd3dvri5ujjkvcu", 197},
+};
+
+OB_TEST(dir_node_known_answer) {
+  struct ipfs_dir_entry e[4];
+  struct ipfs_cid dir;
+  struct ob_err err;
+  uint64_t size = 0;
+  char t[IPFS_CID_TEXT_MAX];
+  for (unsigned v = 0; v < 2; v++) {
+    for (int i = 0; i < 4; i++) {
+      e[i].name = dir_vec[v].entries[i][0];
+      e[i].dag_size = dir_vec[v].sizes[i];
+      OB_REQUIRE(ipfs_cid_parse(&e[i].cid, dir_vec[v].entries[i][1], &err) == 0);
+    }
+    OB_CHECK_EQ(ipfs_cid_dir_node(&dir, &size, e, 4, v, &err), 0);
+    ipfs_cid_format(t, sizeof t, &dir);
+    OB_CHECK_STR(t, dir_vec[v].root);
+    OB_CHECK_EQ(size, dir_vec[v].root_size);
+    /* the empty directory (entry "a") */
+    OB_CHECK_EQ(ipfs_cid_dir_node(&dir, &size, NULL, 0, v, &err), 0);
+    ipfs_cid_format(t, sizeof t, &dir);
+    OB_CHECK_STR(t, dir_vec[v].entries[1][1]);
+    OB_CHECK_EQ(size, 4);
+  }
+  /* unsorted or bad names are refused */
+  e[0].name = "a";
+  e[1].name = "B";
+  OB_CHECK_EQ(ipfs_cid_dir_node(&dir, &size, e, 2, 0, &err), OB_EINVAL);
+  OB_CHECK_CONTAINS(err.msg, "sorted");
+  e[0].name = "x/y";
+  OB_CHECK_EQ(ipfs_cid_dir_node(&dir, &size, e, 1, 0, &err), OB_EINVAL);
+}
+
+static void put_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fputs(text, f);
+  fclose(f);
+}
+
+OB_TEST(dir_walk_known_answer_symlink_and_limit) {
+  char root[] = "/tmp/ob_dir_XXXXXX", p[256], t[IPFS_CID_TEXT_MAX];
+  struct ipfs_dir_info info;
+  struct ipfs_cid cid;
+  struct ob_err err;
+  OB_REQUIRE(mkdtemp(root) != NULL);
+  snprintf(p, sizeof p, "%s/vv", root);
+  OB_REQUIRE(mkdir(p, 0755) == 0);
+  snprintf(p, sizeof p, "%s/vv/a", root);
+  OB_REQUIRE(mkdir(p, 0755) == 0);
+  snprintf(p, sizeof p, "%s/vv/B", root);
+  put_file(p, "hi");
+  snprintf(p, sizeof p, "%s/vv/a b", root);
+  put_file(p, "x");
+  snprintf(p, sizeof p, "%s/vv/a.txt", root);
+  put_file(p, "");
+  snprintf(p, sizeof p, "%s/vv", root);
+  for (unsigned v = 0; v < 2; v++) {
+    OB_CHECK_EQ(ipfs_cid_of_dir(&cid, &info, p, (enum ipfs_profile)v, &err), 0);
+    ipfs_cid_format(t, sizeof t, &cid);
+    OB_CHECK_STR(t, dir_vec[v].root);
+    OB_CHECK_EQ(info.dag_size, dir_vec[v].root_size);
+    OB_CHECK_EQ(info.files, 3);
+    OB_CHECK_EQ(info.dirs, 2);
+    OB_CHECK_EQ(info.file_bytes, 3);
+  }
+  snprintf(p, sizeof p, "%s/vv/a/link", root);
+  OB_REQUIRE(symlink("../B", p) == 0);
+  snprintf(p, sizeof p, "%s/vv", root);
+  OB_CHECK_EQ(ipfs_cid_of_dir(&cid, &info, p, IPFS_PROFILE_V0_2015, &err), OB_EINVAL);
+  OB_CHECK_CONTAINS(err.msg, "vv/a/link': is a symbolic link");
+  snprintf(p, sizeof p, "%s/vv/a/link", root);
+  unlink(p);
+  /* IPFS_DIR_MAX_ENTRIES + 1 entries: refused (no HAMT sharding) */
+  snprintf(p, sizeof p, "%s/big", root);
+  OB_REQUIRE(mkdir(p, 0755) == 0);
+  for (int i = 0; i <= IPFS_DIR_MAX_ENTRIES; i++) {
+    char f[300];
+    snprintf(f, sizeof f, "%s/big/%d", root, i);
+    put_file(f, "");
+  }
+  OB_CHECK_EQ(ipfs_cid_of_dir(&cid, &info, p, IPFS_PROFILE_V1_2025, &err), OB_ELIMIT);
+  OB_CHECK_CONTAINS(err.msg, "more than 10000 entries");
+  /* a file is not a directory */
+  snprintf(p, sizeof p, "%s/vv/B", root);
+  OB_CHECK_EQ(ipfs_cid_of_dir(&cid, &info, p, IPFS_PROFILE_V1_2025, &err), OB_EINVAL);
+  {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    OB_CHECK_EQ(system(cmd), 0);
+  }
 }

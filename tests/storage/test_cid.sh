@@ -102,3 +102,22 @@ test_cid_unreadable_file() {
   fi
   expect_status 2; expect_err "cannot open '.*secret': Permission denied"
 }
+
+test_cid_recursive_known_tree() {
+  # tests/vectors/cid/dir.txt, measured on the node
+  mkdir -p "$TMP/vv/a"; printf hi >"$TMP/vv/B"; printf x >"$TMP/vv/a b"; : >"$TMP/vv/a.txt"
+  run "$OBRIDGE" cid "$TMP/vv" --recursive --profile unixfs-v0-2015
+  expect_status 0; expect_eq "$out" QmacX37GoscMm8FuQFotU7bPnUghTL2bjXKWAyaosyMt7x
+  run "$OBRIDGE" cid "$TMP/vv" --recursive --profile unixfs-v1-2025 --json
+  expect_status 0; expect_out '"cid":"bafybeidpst4zijxolkwehrq2zgign7dhpwkdqdhyxkkqd3dvri5ujjkvcu"'
+  expect_out '"dag_size":197'; expect_out '"files":3'; expect_out '"dirs":2'
+  run "$OBRIDGE" cid "$TMP/vv" --recursive --check QmacX37GoscMm8FuQFotU7bPnUghTL2bjXKWAyaosyMt7x
+  expect_status 0
+  run "$OBRIDGE" cid "$TMP/vv" --profile unixfs-v0-2015
+  expect_status 2; expect_err "is a directory"
+  run "$OBRIDGE" cid - --recursive --profile unixfs-v0-2015
+  expect_status 2; expect_err "--recursive takes a DIR"
+  ln -s B "$TMP/vv/a/l"
+  run "$OBRIDGE" cid "$TMP/vv" --recursive --profile unixfs-v0-2015
+  expect_status 2; expect_err "vv/a/l': is a symbolic link"
+}

@@ -120,8 +120,11 @@ test_bad_input_directory() {
   mkdir "$TMP/d"
   run "$OBRIDGE" pin add "$TMP/d"
   expect_status 2; expect_err "cannot pin '$TMP/d': is a directory"
-  run "$OBRIDGE" pin add "$TMP/d" --recursive
-  expect_status 2; expect_err "unknown option '--recursive'"
+  # With --recursive an empty directory is pinned (a root name of one character is refused by the
+  # js node: "Unexpected input: object", hence not "d").
+  mkdir "$TMP/emptydir"
+  run "$OBRIDGE" pin add "$TMP/emptydir" --recursive --profile unixfs-v0-2015
+  expect_status 0; expect_eq "$out" QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn "the empty directory"
 }
 
 test_bad_input_unreadable_file() {
@@ -372,4 +375,78 @@ PY
   grep -q '^/api/v0/pin/ls' "$TMP/fake.log" && fail "asked pin/ls after a mismatch"
   kill "$fpid"; wait "$fpid" 2>/dev/null
   return 0
+}
+
+# ---- directories (pin add --recursive) ----
+# A tree with names that need byte-order sorting, an empty subdirectory, files of 0, 1, 300 KiB
+# and 1.5 MiB (deterministic bytes: a SHA-256 chain).
+make_tree() {
+  local t=$1
+  mkdir -p "$t/sub/empty" "$t/a"
+  python3 - "$t" <<'PY'
+import hashlib, sys
+def gen(n, seed):
+    out, k = bytearray(), 0
+    while len(out) < n:
+        out += hashlib.sha256(seed + k.to_bytes(8, 'big')).digest(); k += 1
+    return bytes(out[:n])
+t = sys.argv[1]
+for name, n in [("zero", 0), ("B", 1), ("a b", 300 * 1024), ("a.txt", 2), ("sub/big", 1536 * 1024),
+                ("a/inner", 5)]:
+    open(f"{t}/{name}", "wb").write(gen(n, name.encode()))
+PY
+}
+
+# The node's own `add -r` of DIR (curl -F, one part per entry, each directory before its entries);
+# prints the last line's Hash (the root).
+node_add_r() {
+  local dir=$1 query=$2 parent base rel enc args=()
+  parent=$(dirname "$dir"); base=$(basename "$dir")
+  while IFS= read -r rel; do
+    enc=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$rel")
+    if [[ -d $parent/$rel ]]; then
+      args+=(-F "file=@/dev/null;filename=$enc;type=application/x-directory")
+    else
+      args+=(-F "file=@$parent/$rel;filename=$enc;type=application/octet-stream")
+    fi
+  done < <(cd "$parent" && find "$base" | LC_ALL=C sort)
+  curl -s -X POST "${args[@]}" "$OBRIDGE_IPFS_API/api/v0/add?pin=false&$query" | tail -1 |
+    sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'
+}
+
+test_recursive_tree_both_profiles() {
+  setup || return
+  make_tree "$TMP/tree"
+  local prof q node local pinned
+  for prof in unixfs-v0-2015 unixfs-v1-2025; do
+    q=""
+    [[ $prof == unixfs-v1-2025 ]] && q="cid-version=1&raw-leaves=true&chunker=size-1048576&max-file-links=1024&cid-base=base32"
+    node=$(node_add_r "$TMP/tree" "$q")
+    [[ -n $node ]] || { fail "$prof: the node's add -r gave no root"; continue; }
+    run "$OBRIDGE" cid "$TMP/tree" --recursive --profile "$prof"
+    expect_status 0; local_cid=$out
+    expect_eq "$local_cid" "$node" "$prof: obridge cid --recursive vs the node's add -r"
+    run "$OBRIDGE" pin add "$TMP/tree" --recursive --profile "$prof" --json
+    expect_status 0; expect_out "\"cid\":\"$node\""; expect_out '"status":"pinned"'
+    expect_out "\"size\":$((300 * 1024 + 1536 * 1024 + 1 + 2 + 5))"
+    node_pinned "$node" || fail "$prof: the node does not list the tree $node as pinned"
+    echo "tree $prof: node add -r = cid --recursive = pin add --recursive = $node" >&2
+  done
+  expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned' AND meta->>'recursive' = 'true'")" 2
+  # The v0 root is a CIDv0 directory; the empty directory is in it.
+  curl -s -X POST "$OBRIDGE_IPFS_API/api/v0/files/stat?arg=/ipfs/$(psqlq "SELECT cid FROM pins WHERE profile = 'unixfs-v0-2015'")/sub/empty" |
+    grep -q '"Type":"directory"' || fail "the empty subdirectory is missing from the pinned tree"
+}
+
+test_recursive_refuses_symlink_and_plain_dir() {
+  setup || return
+  make_tree "$TMP/tree"
+  run "$OBRIDGE" pin add "$TMP/tree"
+  expect_status 2; expect_err "is a directory \(use --recursive"
+  ln -s ../B "$TMP/tree/sub/link"
+  run "$OBRIDGE" pin add "$TMP/tree" --recursive
+  expect_status 2; expect_err "cannot add '.*tree/sub/link': is a symbolic link"
+  run "$OBRIDGE" cid "$TMP/tree" --recursive
+  expect_status 2; expect_err "is a symbolic link"
+  expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned'")" 0 "nothing pinned"
 }

@@ -151,4 +151,51 @@ int ipfs_cid_wrap_dir(struct ipfs_cid *dir, uint64_t *dir_dag_size, const struct
  * OB_EINVAL (permission denied; a directory: "cannot hash 'x': is a directory"), OB_EIO. */
 int ipfs_cid_of_path(struct ipfs_cid *cid, struct ipfs_dag_info *info, const char *path,
                      enum ipfs_profile profile, struct ob_err *err);
+
+/* ---- Directories (Kubo's `add -r`, no HAMT sharding) ----------------------------------------- */
+
+#define IPFS_DIR_MAX_ENTRIES 10000 /* more entries in one directory: refused (Kubo would shard) */
+
+struct ipfs_dir_info {
+  uint64_t dag_size;   /* cumulative size of the root directory's DAG (add's "Size") */
+  uint64_t files;      /* regular files hashed */
+  uint64_t dirs;       /* directory nodes, the root included */
+  uint64_t file_bytes; /* bytes of all files */
+};
+
+/* One entry of a directory node: name (1..255 bytes, no '/'), the child's CID and cumulative size. */
+struct ipfs_dir_entry {
+  const char *name;
+  struct ipfs_cid cid;
+  uint64_t dag_size;
+};
+
+/* A directory node from its entries, which must be sorted by name (strcmp, byte order) without
+ * duplicates: PBNode{Links: [{Hash, Name, Tsize}], Data: UnixFS{Type: Directory}}; n may be 0.
+ * Returns: 0; OB_EINVAL (bad or unsorted name, version); OB_ELIMIT (n > IPFS_DIR_MAX_ENTRIES);
+ * OB_ENOMEM. Out: dir; dir_dag_size (may be NULL). */
+int ipfs_cid_dir_node(struct ipfs_cid *dir, uint64_t *dir_dag_size,
+                      const struct ipfs_dir_entry *entries, size_t n, unsigned cid_version,
+                      struct ob_err *err);
+
+/* The CID `add -r` (wrap-with-directory=false, the profile's options) gives the tree at path:
+ * every regular file by the streaming builder, every directory (empty ones too) a node as above.
+ * Symbolic links anywhere inside are refused (OB_EINVAL naming the link), as are other special
+ * files; a directory of more than IPFS_DIR_MAX_ENTRIES entries or a tree deeper than 64 levels is
+ * OB_ELIMIT. Errors name the path. Returns: 0; OB_ENOENT; OB_EINVAL (not a directory, symlink,
+ * unreadable); OB_ELIMIT; OB_EIO; OB_ENOMEM. Out: cid; info (may be NULL). */
+int ipfs_cid_of_dir(struct ipfs_cid *cid, struct ipfs_dir_info *info, const char *path,
+                    enum ipfs_profile profile, struct ob_err *err);
+
+/* Called for every entry of the walk, parents before children, entries sorted: full = the path on
+ * disk, name = the path inside the add (the root directory's own name first: "tree", "tree/a b"),
+ * size = a file's bytes (0 for directories). Return 0 or an OB_E* code (stops the walk). */
+typedef int (*ipfs_dir_entry_fn)(void *ud, const char *full, const char *name, bool is_dir,
+                                 int64_t size, struct ob_err *err);
+
+/* ipfs_cid_of_dir, calling on_entry (may be NULL) per entry. path must name the directory without
+ * a trailing '/' and not as "." or ".." (its last component names the root): else OB_EINVAL. */
+int ipfs_cid_of_dir_walk(struct ipfs_cid *cid, struct ipfs_dir_info *info, const char *path,
+                         enum ipfs_profile profile, ipfs_dir_entry_fn on_entry, void *ud,
+                         struct ob_err *err);
 #endif

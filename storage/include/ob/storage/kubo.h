@@ -76,6 +76,27 @@ int ipfs_kubo_add(struct ipfs_kubo *k, const struct ipfs_add_opts *o, ipfs_read_
                   ipfs_progress_fn progress, void *progress_ud, struct ipfs_add_result *res,
                   struct ob_err *err);
 
+/* One part of a directory add (`add -r`): a local regular file (path) or a directory (path NULL,
+ * sent as Content-Type application/x-directory). name is the '/'-separated path inside the add,
+ * its first component the root directory's name ("tree", "tree/a b"); it is sent URL-escaped as
+ * the part's filename. size: the file's bytes (the part fails if the file gives another count). */
+struct ipfs_add_part {
+  const char *path;
+  const char *name;
+  int64_t size;
+};
+
+/* Upload a directory tree as one multipart add: one part per entry, files opened one at a time
+ * and streamed from disk (never whole in memory). o->filename and o->size are not used; set
+ * o->wrap_with_directory false. The node answers one line per entry; res gets the last one (the
+ * root directory when wrap_with_directory is false). Order the parts as a walk: each directory
+ * before its entries (the js node replaces a directory's entries when its part comes later). The
+ * js node refuses ("Unexpected input: object") a tree whose root name is one character long.
+ * Returns as ipfs_kubo_add; OB_EIO (a file cannot be read or changed size). */
+int ipfs_kubo_add_tree(struct ipfs_kubo *k, const struct ipfs_add_opts *o,
+                       const struct ipfs_add_part *parts, size_t nparts, ipfs_progress_fn progress,
+                       void *progress_ud, struct ipfs_add_result *res, struct ob_err *err);
+
 /* Stream the bytes of path ("CID" or "/ipfs/CID/…") into sink. */
 int ipfs_kubo_cat(struct ipfs_kubo *k, const char *path, ipfs_write_fn sink, void *sink_ud,
                   struct ob_err *err);

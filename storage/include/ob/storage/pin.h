@@ -42,6 +42,8 @@ struct ipfs_pin_job {
   char origin[4096];    /* absolute path or URL; for internal origins, a path the caller wrote */
   enum ipfs_profile profile;
   uint32_t attempts;    /* including this one */
+  bool recursive;       /* origin path is a directory, pinned as `add -r` (queue meta
+                         * {"recursive":true}); size is then the bytes of all its files */
   char claimed_by[128];
 };
 
