@@ -137,55 +137,45 @@ static int add_url(struct ipfs_kubo *k, struct ob_buf *url, const struct ipfs_ad
   return rc;
 }
 
-int ipfs_kubo_add(struct ipfs_kubo *k, const struct ipfs_add_opts *o, ipfs_read_fn rd, void *rd_ud,
-                  ipfs_progress_fn progress, void *progress_ud, struct ipfs_add_result *res,
-                  struct ob_err *err) {
+/* One add call, whatever its body (a stream or a tree of parts): the answer's last line is the root. */
+static int run_add(struct ipfs_kubo *k, const struct ipfs_add_opts *o, struct kubo__req *req,
+                   struct ipfs_add_result *res, struct ob_err *err) {
   struct add_ctx c = {.res = res};
-  struct kubo__req req = {.upload = rd, .upload_ud = rd_ud, .filename = o->filename,
-                          .upload_size = o->size, .progress = progress, .progress_ud = progress_ud};
   struct kubo__reply reply;
   struct ob_buf url;
   int rc;
-  memset(res, 0, sizeof(*res));
   if (add_url(k, &url, o)) {
     ob_buf_release(&url);
     return ob_err_set(err, OB_ENOMEM, "out of memory");
   }
-  req.url = url.buf;
+  req->url = url.buf;
   kubo__reply_init(&reply);
   reply.on_value = add_value;
   reply.ud = &c;
-  rc = kubo__http_post(k->http, &req, &reply, err);
+  rc = kubo__http_post(k->http, req, &reply, err);
   if (!rc && !c.got) rc = ob_err_set(err, OB_EPARSE, "kubo: add finished without a Hash");
   kubo__reply_release(&reply);
   ob_buf_release(&url);
   return rc;
 }
 
+int ipfs_kubo_add(struct ipfs_kubo *k, const struct ipfs_add_opts *o, ipfs_read_fn rd, void *rd_ud,
+                  ipfs_progress_fn progress, void *progress_ud, struct ipfs_add_result *res,
+                  struct ob_err *err) {
+  struct kubo__req req = {.upload = rd, .upload_ud = rd_ud, .filename = o->filename,
+                          .upload_size = o->size, .progress = progress, .progress_ud = progress_ud};
+  memset(res, 0, sizeof(*res));
+  return run_add(k, o, &req, res, err);
+}
+
 int ipfs_kubo_add_tree(struct ipfs_kubo *k, const struct ipfs_add_opts *o,
                        const struct ipfs_add_part *parts, size_t nparts, ipfs_progress_fn progress,
                        void *progress_ud, struct ipfs_add_result *res, struct ob_err *err) {
-  struct add_ctx c = {.res = res};
   struct kubo__req req = {.parts = parts, .nparts = nparts, .upload_size = -1,
                           .progress = progress, .progress_ud = progress_ud};
-  struct kubo__reply reply;
-  struct ob_buf url;
-  int rc;
   memset(res, 0, sizeof(*res));
   if (!nparts) return ob_err_set(err, OB_EINVAL, "kubo: add of an empty part list");
-  if (add_url(k, &url, o)) {
-    ob_buf_release(&url);
-    return ob_err_set(err, OB_ENOMEM, "out of memory");
-  }
-  req.url = url.buf;
-  kubo__reply_init(&reply);
-  reply.on_value = add_value;
-  reply.ud = &c;
-  rc = kubo__http_post(k->http, &req, &reply, err);
-  if (!rc && !c.got) rc = ob_err_set(err, OB_EPARSE, "kubo: add finished without a Hash");
-  kubo__reply_release(&reply);
-  ob_buf_release(&url);
-  return rc;
+  return run_add(k, o, &req, res, err);
 }
 
 /* ---- cat ---- */
