@@ -318,24 +318,7 @@ static bool tls_start(struct fake *fk, const char *kind, char *ca, size_t cap) {
 
 /* Connect to url trusting ca_file (NULL: the system store), ask eth_chainId; the result into b. */
 static int tls_chain_id(const char *url, const char *ca_file, struct ob_buf *b, struct ob_err *err) {
-  struct chain_loop *loop = NULL;
-  struct chain_rpc *c = NULL;
-  struct chain_rpc_opts o;
-  const char *urls[1] = {url};
-  int rc;
-  chain_rpc_opts_init(&o);
-  o.urls = urls;
-  o.nurls = 1;
-  o.ca_file = ca_file;
-  o.request_timeout_ms = o.connect_timeout_ms = 3000;
-  if ((rc = chain_loop_new(&loop, err)) != 0) return rc;
-  if ((rc = chain_rpc_new(&c, loop, &o, err)) != 0) goto out;
-  if ((rc = chain_rpc_wait(c, CHAIN_WAIT_FIRST, 4000, err)) != 0) goto out;
-  rc = chain_rpc_call_sync(c, "eth_chainId", "[]", 0, 3000, b, err);
-out:
-  chain_rpc_free(c);
-  chain_loop_free(loop);
-  return rc;
+  return chain_rpc_call_once_ca(url, ca_file, "eth_chainId", "[]", 4000, b, err);
 }
 
 OB_TEST(wss_trusted_ca_succeeds) {
