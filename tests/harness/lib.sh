@@ -7,7 +7,15 @@ OBRIDGE=${OBRIDGE:-obridge}
 OB_SOURCE_DIR=${OB_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export PATH="$OB_SOURCE_DIR/node_modules/.bin:$PATH"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/obtest.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# Peers a case started under $TMP (scripts/peers.sh up "$TMP/…") are stopped however the case ends.
+cleanup_case() {
+  local env
+  for env in "$TMP"/*/env "$TMP"/*/*/env; do
+    [[ -f $env ]] && bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$(dirname "$env")" >/dev/null 2>&1
+  done
+  rm -rf "$TMP"
+}
+trap cleanup_case EXIT
 failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
