@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "../chain/rpc_helpers.h"
+#include "node_helpers.h"
 #include "ob/chain/txm.h"
 #include "ob/chain/txm_signer.h"
 #include "ob/core/hex.h"
@@ -57,21 +58,6 @@ struct rig {
   struct chain_txm_opts o;
 };
 
-static struct db *fresh_migrated_db(void) {
-  struct db_opts o;
-  struct db *db = NULL;
-  struct db_migration_set set;
-  struct ob_err err;
-  db_opts_init(&o);
-  o.url = ob_test_fresh_db();
-  if (!o.url || db_open(&db, &o, &err)) return NULL;
-  if (db_migrations_builtin(&set, &err) || db_migrate(db, &set, NULL, &err)) {
-    db_close(db);
-    return NULL;
-  }
-  db_migrations_release(&set);
-  return db;
-}
 
 static void quick(struct chain_rpc_opts *o) {
   o->keepalive_ms = 1000;

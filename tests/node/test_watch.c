@@ -1,6 +1,7 @@
 /* The log watcher against anvil with its cursor in PostgreSQL: backfill after downtime in bounded
  * ranges, no gap and no duplicate across restarts and cut connections. */
 #include "../chain/rpc_helpers.h"
+#include "node_helpers.h"
 #include "ob/chain/watch.h"
 #include "ob/db/db.h"
 #include "ob/node/chain_store.h"
@@ -9,22 +10,6 @@
 /* Init code returning runtime 60006000a000: PUSH1 0 PUSH1 0 LOG0 STOP (one log per call). */
 #define LOGGER_INIT "0x6560006000a0006000526006601af3"
 
-static struct db *fresh_migrated_db(void) {
-  struct db_opts o;
-  struct db *db = NULL;
-  struct db_migration_set set;
-  struct ob_err err;
-  db_opts_init(&o);
-  o.url = ob_test_fresh_db();
-  if (!o.url || db_open(&db, &o, &err)) return NULL;
-  if (db_migrations_builtin(&set, &err) || db_migrate(db, &set, NULL, &err)) {
-    fprintf(stderr, "migrate: %s\n", err.msg);
-    db_close(db);
-    return NULL;
-  }
-  db_migrations_release(&set);
-  return db;
-}
 
 static int sync_json(struct tclient *t, const char *method, const char *params, struct ob_json **out) {
   struct ob_buf b;
