@@ -90,9 +90,9 @@ static int parse_args(struct opts *o, int argc, char **argv) {
   o->dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   for (int i = 1; i < argc; i++) {
     if (i + 1 < argc && strcmp(argv[i], "--size") == 0) {
-      if (ob_parse_u64(argv[++i], &o->size, "--size", NULL)) return -1;
+      if (ob_parse_u64(&o->size, argv[++i], "--size", NULL)) return -1;
     } else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0) {
-      if (ob_parse_u64(argv[++i], &o->rounds, "--rounds", NULL) || !o->rounds) return -1;
+      if (ob_parse_u64(&o->rounds, argv[++i], "--rounds", NULL) || !o->rounds) return -1;
     } else if (i + 1 < argc && strcmp(argv[i], "--dir") == 0) {
       o->dir = argv[++i];
     } else {

@@ -5,7 +5,7 @@
 #   bench/pin-add.sh OBRIDGE [--size BYTES] [--rounds N] [--profile P]
 #
 # Each measurement gets a fresh IPFS repo (a node that already holds the blocks, or a big repo,
-# changes its speed; /work/shared/peers/IPFS.md), alternating curl and obridge. obridge's time is
+# changes its speed; docs/PEERS.md), alternating curl and obridge. obridge's time is
 # the whole `pin add`: queue row, upload with the local CID computed on the same bytes, pin/ls
 # confirmation, queue update. Prints MB/s (10^6 B/s) of each, the ratio (target >= 0.9) and
 # obridge's peak RSS (target <= 64 MiB, from wait4's ru_maxrss via /usr/bin/time).

@@ -26,6 +26,7 @@ struct cli_opt {
   enum cli_opt_kind kind;
   const char *metavar; /* "PATH" */
   const char *help;
+  char short_name;     /* 'r' for -r (flags may be bundled: -rq); 0 for none */
   /* filled by cli_parse */
   bool set;
   const char *value;   /* CLI_VALUE: last value; CLI_MULTI: first */
@@ -43,6 +44,7 @@ struct cli_cmd {
   int (*run)(struct cli *cli, int argc, char **argv, const struct cli_cmd *self);
   const struct cli_cmd *const *subs; /* NULL-terminated, for commands with subcommands */
   bool needs_config;
+  bool long_running; /* a worker or daemon: logs at info unless the log level was chosen */
 };
 
 struct ob_config;
@@ -62,12 +64,24 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opt *opts, int argc, char **
 void cli_help(const struct cli_cmd *cmd, const struct cli_opt *opts, bool to_stderr);
 struct cli_opt *cli_opt(struct cli_opt *opts, const char *name);
 
-/* Dispatch to a subcommand of cmd (argv[0] is cmd's name). */
+/* The log level. Every command logs warnings only unless -v (info), -vv (debug), -vvv (trace),
+ * --log-level, $OBRIDGE_LOG_LEVEL or the config's log.level chose otherwise; long-running commands
+ * default to info. cli_parse takes -v/-vv/--verbose anywhere on the line. */
+#include "ob/core/log.h"
+void cli_log_choose(enum ob_log_level lvl);
+bool cli_log_chosen(void);
+/* 1, 2 or 3 for "-v", "-vv", "-vvv" ("--verbose" is 1), else 0. */
+int cli_verbose_flag(const char *arg);
+
+/* Dispatch to a subcommand of cmd (argv[0] is cmd's name). An unknown one is
+ * "'pni' is not an obridge command. Did you mean 'pin'?", exit 2; `help A B` shows A B's help. */
 int cli_dispatch(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv);
 
 /* Load the config (once): --config, $OBRIDGE_CONFIG, ./obridge.json, else defaults; then the
  * environment. On failure prints the error and returns NULL with *rc set. */
 struct ob_config *cli_config(struct cli *cli, int *rc);
+/* The same without printing: 0 or the error in err (naming $OBRIDGE_CONFIG when the path came from it). */
+int cli_config_load(struct cli *cli, struct ob_err *err);
 
 /* Print "obridge: error: MSG" to stderr and return the CLI exit code for code. */
 int cli_fail(int code, const struct ob_err *err);
@@ -97,6 +111,17 @@ extern const struct cli_cmd cli_cmd_util;
 extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_tx;
 extern const struct cli_cmd cli_cmd_pin;
+extern const struct cli_cmd cli_cmd_verify;
 extern const struct cli_cmd cli_cmd_cid;
+extern const struct cli_cmd cli_cmd_model;
 extern const struct cli_cmd cli_cmd_chain;
+extern const struct cli_cmd cli_cmd_registry;
+extern const struct cli_cmd cli_cmd_commit;
+extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_feed;
+extern const struct cli_cmd cli_cmd_serve;
+extern const struct cli_cmd cli_cmd_tenant;
+extern const struct cli_cmd cli_cmd_consumer;
+/* oracle.push_adapters ("FEED=ADAPTER,…"): `consumer push` of each pair (cmd_consumer.c; the daemon's child). */
+int cli_consumer_push_all(struct cli *cli, const char *spec);
 #endif

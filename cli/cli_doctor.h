@@ -3,12 +3,15 @@
 #ifndef OB_CLI_DOCTOR_H
 #define OB_CLI_DOCTOR_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct ob_config;
 struct doctor_result {
   const char *name;
   bool ran;
+  bool skipped;    /* not run: a check it depends on failed */
+  uint64_t elapsed_ms;
   int code;        /* 0 ok, else OB_E*: EUNREACH/ETIMEDOUT mean a peer is down */
   char detail[512];
   char fix[256];

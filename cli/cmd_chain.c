@@ -51,9 +51,12 @@ static int check_one(const char *url, const struct ob_config *c, char *line, siz
   if (!rc) rc = chain_json_quantity(v, &chain_id, "eth_chainId result", &err);
   ob_json_free(v);
   v = NULL;
-  if (!rc && chain_id != c->chain_id)
-    rc = ob_err_set(&err, OB_EMISMATCH, "reports chain id %llu, config chain.chain_id is %llu",
-                    (unsigned long long)chain_id, (unsigned long long)c->chain_id);
+  if (!rc && chain_id != c->chain_id) {
+    const char *env = ob_config_env_source(c, "chain.chain_id");
+    rc = ob_err_set(&err, OB_EMISMATCH, "reports chain id %llu, config chain.chain_id is %llu%s%s%s",
+                    (unsigned long long)chain_id, (unsigned long long)c->chain_id, env ? " (from $" : "",
+                    env ? env : "", env ? ")" : "");
+  }
   if (!rc) rc = chain_rpc_call_once_ca(url, c->ca_file, "eth_blockNumber", "[]", check_timeout_ms(c), &head, &err);
   if (!rc) rc = ob_json_parse(&v, head.buf, head.len, NULL, &err);
   if (!rc) rc = chain_json_quantity(v, &block, "eth_blockNumber result", &err);
@@ -75,7 +78,8 @@ int doctor_chain(const struct ob_config *c, struct doctor_result *r) {
   for (size_t i = 0; i < c->nendpoints; i++) {
     char line[400];
     int rc = check_one(c->endpoints[i].url, c, line, sizeof(line));
-    if (rc && !first_rc) first_rc = rc;
+    /* A wrong chain id is a configuration error: it wins over an unreachable endpoint. */
+    if (rc && (!first_rc || rc == OB_EMISMATCH)) first_rc = rc;
     if (!rc) ok++;
     if (all.len + strlen(line) + 2 < all.max) ob_buf_addf(&all, "%s%s", i ? "; " : "", line);
   }
@@ -174,6 +178,12 @@ static int run_status(struct cli *cli, int argc, char **argv, const struct cli_c
     }
   }
   exit_code = ready ? CLI_EXIT_OK : CLI_EXIT_PEER;
+  for (size_t i = 0; i < n && !ready; i++) { /* a configuration error: retrying will not help */
+    char why[300];
+    if (!st[i].wrong_chain_id) continue;
+    chain_rpc_chain_id_msg(why, sizeof(why), st[i].url, st[i].chain_id, o.chain_id);
+    exit_code = cli_failf(OB_EINVAL, "wrong chain: %s", why);
+  }
 out:
   chain_rpc_free(rpc);
   chain_loop_free(loop);

@@ -163,7 +163,7 @@ static int parse_scrypt_n(const char *text, struct chain_keystore_opts *o, struc
   uint64_t n;
   int rc;
   if (!text) return 0;
-  if ((rc = ob_parse_u64(text, &n, "--scrypt-n", err))) return rc;
+  if ((rc = ob_parse_u64(&n, text, "--scrypt-n", err))) return rc;
   if (n < 1024 || n > ((uint64_t)1 << 20) || (n & (n - 1)))
     return ob_err_set(err, OB_EINVAL, "--scrypt-n: expected a power of two from 1024 to 1048576, got '%s'", text);
   o->scrypt_n = n;

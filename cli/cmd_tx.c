@@ -83,42 +83,80 @@ static int print_raw(const uint8_t *raw, size_t n) {
   return rc;
 }
 
-static int opt_u256(struct chain_u256 *v, struct cli_opt *opts, const char *name, struct ob_err *err) {
-  const char *t = cli_opt(opts, name)->value;
+/* --data: 0x-hex (bare hex digits are taken too); anything else is named for what it is. */
+static int parse_data(uint8_t **out, size_t *n, const char *d, struct ob_err *err) {
+  bool prefixed = d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
+  if (!prefixed && strspn(d, "0123456789abcdefABCDEF") != strlen(d))
+    return ob_err_set(err, OB_EUSAGE, "--data: '%.40s%s' is not 0x-hex (missing 0x / not hex)", d, strlen(d) > 40 ? "…" : "");
+  return ob_hex_decode_alloc(out, n, d, strlen(d), err) ? ob_err_prefix(err, OB_EUSAGE, "--data") : 0;
+}
+
+static int parse_fee(bool *has, struct chain_u256 *v, struct cli_opt *opts, const char *name, struct ob_err *err) {
   char what[32];
+  const char *t = cli_opt(opts, name)->value;
+  *has = t != NULL;
   if (!t) return 0;
   snprintf(what, sizeof(what), "--%s", name);
-  return chain_u256_parse(v, t, what, err);
+  return chain_u256_parse_amount(v, t, 9, what, err);
+}
+
+int cli_tx_fields_parse(struct cli_tx_fields *f, struct cli_opt *opts, struct ob_err *err) {
+  const char *to = cli_opt(opts, "to")->value, *value = cli_opt(opts, "value")->value, *d = cli_opt(opts, "data")->value;
+  const char *gas = cli_opt(opts, "gas-limit")->value ? cli_opt(opts, "gas-limit")->value : cli_opt(opts, "gas")->value;
+  int rc;
+  memset(f, 0, sizeof(*f));
+  if (cli_opt(opts, "gas-limit")->value && cli_opt(opts, "gas")->value)
+    return ob_err_set(err, OB_EUSAGE, "give --gas-limit or its alias --gas, not both");
+  if (to && (rc = chain_addr_parse(f->to, to, err))) return ob_err_prefix(err, OB_EUSAGE, "--to");
+  f->has_to = to != NULL;
+  if (value && (rc = chain_u256_parse_amount(&f->value, value, 0, "--value", err))) return rc;
+  if (gas && (rc = ob_parse_u64(&f->gas_limit, gas, cli_opt(opts, "gas-limit")->value ? "--gas-limit" : "--gas", err)))
+    return rc;
+  f->has_gas_limit = gas != NULL;
+  if (f->has_gas_limit && f->gas_limit == 0) return ob_err_set(err, OB_EUSAGE, "--gas-limit must be at least 1");
+  if ((rc = parse_fee(&f->has_gas_price, &f->gas_price, opts, "gas-price", err)) ||
+      (rc = parse_fee(&f->has_max_fee, &f->max_fee, opts, "max-fee", err)) ||
+      (rc = parse_fee(&f->has_priority_fee, &f->priority_fee, opts, "priority-fee", err)))
+    return rc;
+  if (f->has_max_fee && f->has_priority_fee && chain_u256_cmp(&f->priority_fee, &f->max_fee) > 0)
+    return ob_err_set(err, OB_EUSAGE, "--priority-fee is above --max-fee");
+  if (d && (rc = parse_data(&f->data, &f->data_len, d, err))) return rc;
+  return 0;
+}
+
+void cli_tx_fields_free(struct cli_tx_fields *f) {
+  ob_free(f->data);
+  f->data = NULL;
 }
 
 static int opt_u64(uint64_t *v, struct cli_opt *opts, const char *name, struct ob_err *err) {
   char what[32];
   snprintf(what, sizeof(what), "--%s", name);
   if (!cli_opt(opts, name)->value) return ob_err_set(err, OB_EUSAGE, "%s is required", what);
-  return ob_parse_u64(cli_opt(opts, name)->value, v, what, err);
+  return ob_parse_u64(v, cli_opt(opts, name)->value, what, err);
 }
 
-/* Fill tx from the options; *data is allocated for --data (owned by the caller). */
-static int build_tx(struct chain_tx *tx, uint8_t **data, struct cli_opt *opts, struct ob_err *err) {
-  bool legacy = cli_opt(opts, "gas-price")->set, eip1559 = cli_opt(opts, "max-fee")->set || cli_opt(opts, "priority-fee")->set;
-  const char *d = cli_opt(opts, "data")->value, *to = cli_opt(opts, "to")->value;
-  int rc;
-  if (legacy == eip1559 || (eip1559 && !(cli_opt(opts, "max-fee")->set && cli_opt(opts, "priority-fee")->set)))
+/* Fill tx from the options; f keeps --data (the caller frees it with cli_tx_fields_free). */
+static int build_tx(struct chain_tx *tx, struct cli_tx_fields *f, struct cli_opt *opts, struct ob_err *err) {
+  int rc = cli_tx_fields_parse(f, opts, err);
+  bool legacy = f->has_gas_price, eip1559 = f->has_max_fee || f->has_priority_fee;
+  if (rc) return rc;
+  if (legacy == eip1559 || (eip1559 && !(f->has_max_fee && f->has_priority_fee)))
     return ob_err_set(err, OB_EUSAGE, "give either --gas-price (legacy) or both --max-fee and --priority-fee (EIP-1559)");
   chain_tx_init(tx, legacy ? CHAIN_TX_LEGACY : CHAIN_TX_EIP1559);
-  if ((rc = opt_u64(&tx->chain_id, opts, "chain-id", err)) || (rc = opt_u64(&tx->nonce, opts, "nonce", err)) ||
-      (rc = opt_u64(&tx->gas_limit, opts, "gas-limit", err)) || (rc = opt_u256(&tx->gas_price, opts, "gas-price", err)) ||
-      (rc = opt_u256(&tx->max_fee, opts, "max-fee", err)) || (rc = opt_u256(&tx->max_priority_fee, opts, "priority-fee", err)) ||
-      (rc = opt_u256(&tx->value, opts, "value", err)))
-    return rc;
+  if ((rc = opt_u64(&tx->chain_id, opts, "chain-id", err)) || (rc = opt_u64(&tx->nonce, opts, "nonce", err))) return rc;
+  if (!f->has_gas_limit) return ob_err_set(err, OB_EUSAGE, "--gas-limit is required");
   if (tx->chain_id == 0) return ob_err_set(err, OB_EUSAGE, "--chain-id must be at least 1");
-  if (eip1559 && chain_u256_cmp(&tx->max_priority_fee, &tx->max_fee) > 0)
-    return ob_err_set(err, OB_EUSAGE, "--priority-fee is above --max-fee");
-  if (to && (rc = chain_addr_parse(tx->to, to, err))) return ob_err_prefix(err, rc, "--to");
-  tx->has_to = to != NULL;
-  if (d && (rc = ob_hex_decode_alloc(data, &tx->data_len, d, strlen(d), err))) return ob_err_prefix(err, rc, "--data");
-  if (!to && tx->data_len == 0) return ob_err_set(err, OB_EUSAGE, "without --to (contract creation) --data is required");
-  tx->data = *data;
+  tx->gas_limit = f->gas_limit;
+  tx->gas_price = f->gas_price;
+  tx->max_fee = f->max_fee;
+  tx->max_priority_fee = f->priority_fee;
+  tx->value = f->value;
+  tx->has_to = f->has_to;
+  memcpy(tx->to, f->to, 20);
+  if (!f->has_to && f->data_len == 0) return ob_err_set(err, OB_EUSAGE, "without --to (contract creation) --data is required");
+  tx->data = f->data;
+  tx->data_len = f->data_len;
   return 0;
 }
 
@@ -128,27 +166,23 @@ static int run_sign(struct cli *cli, int argc, char **argv, const struct cli_cmd
       {"password-file", CLI_VALUE, "FILE", "read the password from FILE (else $OBRIDGE_KEYSTORE_PASSWORD or a prompt)"},
       {"chain-id", CLI_VALUE, "N", "EIP-155 chain id"},
       {"nonce", CLI_VALUE, "N", "the sender's nonce"},
-      {"gas-limit", CLI_VALUE, "N", "gas limit"},
-      {"gas-price", CLI_VALUE, "WEI", "legacy transaction: gas price in wei"},
-      {"max-fee", CLI_VALUE, "WEI", "EIP-1559: maxFeePerGas in wei"},
-      {"priority-fee", CLI_VALUE, "WEI", "EIP-1559: maxPriorityFeePerGas in wei"},
-      {"to", CLI_VALUE, "ADDR", "recipient (omit to create a contract)"},
-      {"value", CLI_VALUE, "WEI", "value in wei (decimal or 0x-hex; default 0)"},
-      {"data", CLI_VALUE, "HEX", "calldata or init code"},
+      CLI_TX_FIELD_OPTS,
       {"json", CLI_FLAG, NULL, "print the fields, sender, hash and raw bytes as JSON"},
       {0}};
   struct chain_signer *s = NULL;
   struct chain_tx tx;
+  struct cli_tx_fields f;
   struct ob_buf raw;
   struct ob_err err;
-  uint8_t key[32], from[20], *data = NULL;
+  uint8_t key[32], from[20];
   const char *path;
   int rc = cli_parse(self, opts, argc, argv, NULL, NULL), exit_code = 0;
   if (rc) return rc == CLI_DONE ? 0 : CLI_EXIT_USAGE;
   ob_err_clear(&err);
   ob_buf_init(&raw, TX_DATA_MAX * 2);
   memset(key, 0, sizeof(key));
-  if ((rc = build_tx(&tx, &data, opts, &err))) goto out;
+  memset(&f, 0, sizeof(f));
+  if ((rc = build_tx(&tx, &f, opts, &err))) goto out;
   if (!(path = cli_key_path(cli, cli_opt(opts, "keystore")->value, &exit_code))) goto out;
   if ((rc = chain_signer_new(&s, &err)) ||
       (rc = cli_key_unlock(cli, s, path, cli_opt(opts, "password-file")->value, key, from, &err)) ||
@@ -161,7 +195,7 @@ out:
   ob_memclear(key, sizeof(key));
   chain_signer_free(s);
   ob_buf_release(&raw);
-  ob_free(data);
+  cli_tx_fields_free(&f);
   return exit_code;
 }
 
@@ -190,9 +224,11 @@ static int run_decode(struct cli *cli, int argc, char **argv, const struct cli_c
 static const struct cli_cmd cmd_sign = {
     .name = "sign", .summary = "sign a legacy (EIP-155) or EIP-1559 transaction offline; prints the raw bytes",
     .usage = "tx sign [--keystore FILE] [--password-file FILE] --chain-id N --nonce N --gas-limit N "
-             "(--gas-price WEI | --max-fee WEI --priority-fee WEI) [--to ADDR] [--value WEI] [--data HEX] [--json]",
+             "(--gas-price GWEI | --max-fee GWEI --priority-fee GWEI) [--to ADDR] [--value AMOUNT] [--data HEX] [--json]",
     .example = "obridge tx sign --keystore keys/signer1 --chain-id 31337 --nonce 0 --gas-limit 21000 "
-               "--max-fee 2000000000 --priority-fee 1000000000 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1",
+               "--max-fee 2 --priority-fee 1 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 0.5ether",
+    .details = "Amounts take units: --value 1ether, 1.5gwei, 100wei, 0x… or plain wei; fee flags are in gwei "
+               "unless a unit says otherwise (--max-fee 2000000000wei). --gas is an alias of --gas-limit.",
     .run = run_sign};
 static const struct cli_cmd cmd_decode = {
     .name = "decode", .summary = "decode a raw signed transaction and recover its sender (JSON)",

@@ -20,7 +20,7 @@
 #define CONFIG_MAX_BYTES ((size_t)1 << 20)
 #define CONFIG_MAX_DEPTH 16
 
-enum ctype { C_STR, C_DBURL, C_RPCURL, C_HTTPURL, C_U32, C_U64, C_ENUM, C_ADDR, C_ENDPOINTS };
+enum ctype { C_STR, C_DBURL, C_RPCURL, C_HTTPURL, C_U32, C_U64, C_ENUM, C_ADDR, C_ENDPOINTS, C_PATHS, C_FEEDS };
 
 struct centry {
   const char *key; /* "section.name" */
@@ -35,10 +35,13 @@ struct centry {
 
 static const char *const levels[] = {"trace", "debug", "info", "warn", "error", "off", NULL};
 static const char *const profiles[] = {"unixfs-v0-2015", "unixfs-v1-2025", NULL};
+static const char *const bools[] = {"false", "true", NULL}; /* a C_ENUM that also takes a JSON boolean */
 
 #define OFF(f) offsetof(struct ob_config, f)
+/* At most 64 keys: struct ob_config's from_env has one bit per entry. */
 static const struct centry table[] = {
-    {"log.level", C_ENUM, OFF(log_level), "OBRIDGE_LOG_LEVEL", "info", 0, 0, levels, "log level"},
+    {"log.level", C_ENUM, OFF(log_level), "OBRIDGE_LOG_LEVEL", NULL, 0, 0, levels,
+     "log level (unset: warn for one-shot commands, info for the pin worker)"},
     {"database.url", C_DBURL, OFF(db_url), "OBRIDGE_DATABASE_URL", "postgresql://127.0.0.1:5432/obridge", 0, 0, NULL,
      "PostgreSQL connection URL"},
     {"database.connect_timeout_s", C_U32, OFF(db_connect_timeout_s), NULL, "5", 1, 300, NULL,
@@ -73,6 +76,10 @@ static const struct centry table[] = {
      "ceiling on maxFeePerGas (or gasPrice), gwei"},
     {"chain.max_priority_fee_gwei", C_U64, OFF(max_priority_fee_gwei), NULL, "50", 0, 100000000, NULL,
      "ceiling on maxPriorityFeePerGas, gwei"},
+    {"commit.signer_keystores", C_PATHS, OFF(signer_keystores), "OBRIDGE_SIGNER_KEYSTORES", NULL, 1, 32, NULL,
+     "v3 keystores whose keys sign `obridge commit` when --signer-key-files is not given (else the sender's key)"},
+    {"commit.signer_password_files", C_PATHS, OFF(signer_password_files), "OBRIDGE_SIGNER_PASSWORD_FILES", NULL, 1, 32,
+     NULL, "one password file per signer keystore, in the same order (else each password the way chain.keystore's comes)"},
     {"ipfs.api", C_HTTPURL, OFF(ipfs_api), "OBRIDGE_IPFS_API", "http://127.0.0.1:5001", 0, 0, NULL,
      "Kubo RPC API base URL"},
     {"ipfs.connect_timeout_s", C_U32, OFF(ipfs_connect_timeout_s), NULL, "10", 1, 300, NULL,
@@ -88,15 +95,94 @@ static const struct centry table[] = {
      "first retry delay; doubles with each attempt"},
     {"pins.url_max_bytes", C_U64, OFF(pin_url_max_bytes), NULL, "10737418240", 1, UINT64_MAX, NULL,
      "largest download `pin add URL` accepts"},
+    {"pins.replicate_to", C_PATHS, OFF(pin_replicate_to), NULL, NULL, 1, 16, NULL,
+     "remote pinning services (`obridge pin remote service add`) that get every pinned CID too"},
+    {"pins.fetch_timeout_s", C_U32, OFF(pin_fetch_timeout_s), NULL, "120", 1, 86400, NULL,
+     "a pin by CID (pinning service) fails when the node fetched nothing for this long"},
+    {"http.listen", C_STR, OFF(http_listen), "OBRIDGE_HTTP_LISTEN", "127.0.0.1:9470", 3, 300, NULL,
+     "HOST:PORT of the HTTP server (/health, /metrics, the pinning service API); an IP address; port 0: any free port"},
+    {"http.tls_cert", C_STR, OFF(http_tls_cert), "OBRIDGE_HTTP_TLS_CERT", NULL, 1, 4096, NULL,
+     "PEM certificate (chain) of the HTTP server: set with http.tls_key, it serves HTTPS only"},
+    {"http.tls_key", C_STR, OFF(http_tls_key), "OBRIDGE_HTTP_TLS_KEY", NULL, 1, 4096, NULL,
+     "PEM private key of http.tls_cert"},
+    {"http.allow_plain_remote", C_ENUM, OFF(http_allow_plain_remote), NULL, "false", 0, 0, bools,
+     "true: serve plain HTTP on an address other than loopback (bearer tokens then cross the network in clear)"},
+    {"http.max_body_bytes", C_U64, OFF(http_max_body_bytes), NULL, "1048576", 1024, 1073741824, NULL,
+     "largest request body accepted (larger: 413)"},
+    {"http.rate_limit_per_s", C_U32, OFF(http_rate_per_s), NULL, "20", 0, 1000000, NULL,
+     "pinning service requests per second per token (0: no limit); over it: 429"},
+    {"http.rate_burst", C_U32, OFF(http_rate_burst), NULL, "100", 1, 1000000, NULL,
+     "requests a token may make at once before http.rate_limit_per_s applies"},
+    {"http.cors_origin", C_STR, OFF(http_cors_origin), "OBRIDGE_HTTP_CORS_ORIGIN", "*", 1, 300, NULL,
+     "Access-Control-Allow-Origin of the HTTP server's replies (the proof API is read by browsers); 'none': no CORS"},
+    {"oracle.round_interval_s", C_U32, OFF(round_interval_s), NULL, "60", 1, 86400, NULL,
+     "seconds between the rounds the daemon's leader starts"},
+    {"oracle.leader_lease_s", C_U32, OFF(leader_lease_s), NULL, "30", 1, 3600, NULL,
+     "the round leader's lease: a standby takes over this long after the leader stops renewing it"},
+    {"oracle.retention_days", C_U32, OFF(oracle_retention_days), "OBRIDGE_ORACLE_RETENTION_DAYS", "30", 0, 36500, NULL,
+     "observations older than this many days are deleted after each round, in bounded batches (0: kept)"},
+    {"oracle.feeds", C_FEEDS, OFF(oracle_feeds), NULL, NULL, 0, 100000, NULL,
+     "feeds declared in the config: [{\"name\", \"decimals\", \"sources\": [...]}, ...] (schemas/feed.schema.json)"},
+    {"oracle.feeds_dir", C_STR, OFF(feeds_dir), "OBRIDGE_FEEDS_DIR", NULL, 1, 4096, NULL,
+     "directory whose *.json files each hold {\"feeds\": [...]} (added to oracle.feeds)"},
+    {"oracle.ca_file", C_STR, OFF(oracle_ca_file), "OBRIDGE_ORACLE_CA_FILE", NULL, 1, 4096, NULL,
+     "PEM file of CA certificates trusted for https:// data sources (else the system store)"},
+    {"oracle.max_per_host", C_U32, OFF(oracle_max_per_host), NULL, "8", 1, 256, NULL,
+     "connections to one data-source host at once"},
+    {"oracle.push_adapters", C_STR, OFF(push_adapters), "OBRIDGE_PUSH_ADAPTERS", NULL, 3, 8192, NULL,
+     "FEED=ADAPTER pairs, comma-separated: the leader pushes each feed's new value to its adapter after each round"},
 };
 #undef OFF
 
-static const char *const sections[] = {"log", "database", "chain", "ipfs", "pins"};
+static const char *const sections[] = {"log", "database", "chain", "commit", "ipfs", "pins", "http", "oracle"};
+static const char *const endpoint_keys[] = {"url", "name"};
+
+static const char *str_at(const void *ctx, size_t i) { return ((const char *const *)ctx)[i]; }
+
+/* The keys of one section ("chain"), for suggestions and the list of what is expected. */
+struct section_keys {
+  const char *names[OB_ARRAY_LEN(table)];
+  size_t n;
+};
+
+static void section_keys(struct section_keys *k, const char *section) {
+  size_t sl = strlen(section);
+  k->n = 0;
+  for (size_t i = 0; i < OB_ARRAY_LEN(table); i++)
+    if (strncmp(table[i].key, section, sl) == 0 && table[i].key[sl] == '.') k->names[k->n++] = table[i].key + sl + 1;
+}
+
+/* "unknown key .chain.endpont: did you mean .chain.endpoints?", or the list of keys when none is near.
+ * at is the path of the unknown key, parent the path of the object holding it. */
+static int unknown_key(struct ob_err *err, const char *at, const char *parent, const char *key,
+                       const char *const *names, size_t n) {
+  const char *near = ob_str_nearest(key, str_at, names, n);
+  char list[512] = "";
+  if (near) return ob_err_set(err, OB_EINVAL, "unknown key %s: did you mean %s.%s?", at, parent, near);
+  for (size_t i = 0; i < n; i++)
+    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", names[i]);
+  return ob_err_set(err, OB_EINVAL, "unknown key %s (expected one of %s)", at, list);
+}
+
+static void clear_paths(struct ob_paths *p) {
+  for (size_t i = 0; i < p->n; i++) ob_free(p->v[i]);
+  ob_free(p->v);
+  p->v = NULL;
+  p->n = 0;
+}
 
 void ob_config_free(struct ob_config *c) {
   if (!c) return;
   for (size_t i = 0; i < OB_ARRAY_LEN(table); i++) {
     if (table[i].type == C_ENDPOINTS) continue;
+    if (table[i].type == C_FEEDS) {
+      ob_json_free(*(struct ob_json **)((char *)c + table[i].off));
+      continue;
+    }
+    if (table[i].type == C_PATHS) {
+      clear_paths((struct ob_paths *)((char *)c + table[i].off));
+      continue;
+    }
     if (table[i].type != C_U32 && table[i].type != C_U64) ob_free(*(char **)((char *)c + table[i].off));
   }
   for (size_t i = 0; i < c->nendpoints; i++) {
@@ -225,9 +311,33 @@ static void clear_endpoints(struct ob_config *c) {
   c->nendpoints = 0;
 }
 
+/* Append one path (1 to 4096 bytes) to a list of at most e->max. */
+static int add_path(struct ob_paths *p, const struct centry *e, const char *v, size_t n, struct ob_err *err) {
+  char **nv;
+  if (p->n >= e->max) return ob_err_set(err, OB_EINVAL, "expected at most %" PRIu64 " paths", e->max);
+  if (n < 1 || n > 4096) return ob_err_set(err, OB_EINVAL, "expected paths of 1 to 4096 bytes");
+  if (!(nv = ob_realloc(p->v, (p->n + 1) * sizeof(*nv))) || !(nv[p->n] = ob_strndup(v, n))) {
+    if (nv) p->v = nv;
+    return ob_err_set(err, OB_ENOMEM, "out of memory");
+  }
+  p->v = nv;
+  p->n++;
+  return 0;
+}
+
 /* Set from text (defaults and environment use this). */
 static int set_text(struct ob_config *c, const struct centry *e, const char *v, struct ob_err *err) {
   if (e->type == C_U32 || e->type == C_U64) return set_number(c, e, v, strlen(v), err);
+  if (e->type == C_PATHS) { /* comma-separated */
+    struct ob_paths *p = (struct ob_paths *)((char *)c + e->off);
+    int rc = 0;
+    clear_paths(p);
+    for (const char *s = v; !rc; s += strcspn(s, ",") + 1) {
+      rc = add_path(p, e, s, strcspn(s, ","), err);
+      if (!s[strcspn(s, ",")]) break;
+    }
+    return rc;
+  }
   if (e->type == C_ENDPOINTS) {
     clear_endpoints(c);
     return add_endpoint(c, v, "default", err);
@@ -255,8 +365,11 @@ static int load_endpoints(struct ob_config *c, const struct ob_json *arr, char *
     if (ep->type != OB_JSON_OBJECT) return type_error(err, "an object {\"url\", \"name\"}", ep);
     for (size_t k = 0; k < ep->len; k++)
       if (strcmp(ep->keys[k], "url") != 0 && strcmp(ep->keys[k], "name") != 0) {
-        snprintf(path + strlen(path), pathcap - strlen(path), ".%s", ep->keys[k]);
-        return ob_err_set(err, OB_EINVAL, "unknown key (expected url or name)");
+        char parent[256], at[512];
+        snprintf(parent, sizeof(parent), "%s", path);
+        snprintf(at, sizeof(at), "%s.%.60s", parent, ep->keys[k]);
+        path[0] = '\0'; /* the message names the path itself */
+        return unknown_key(err, at, parent, ep->keys[k], endpoint_keys, OB_ARRAY_LEN(endpoint_keys));
       }
     url = ob_json_get(ep, "url");
     name = ob_json_get(ep, "name");
@@ -279,6 +392,23 @@ static int load_endpoints(struct ob_config *c, const struct ob_json *arr, char *
   return 0;
 }
 
+/* Keep oracle.feeds as written (a copy of the subtree); cli_feeds_load checks each feed, naming its path. */
+static int load_feeds(struct ob_config *c, const struct centry *e, const struct ob_json *v, struct ob_err *err) {
+  struct ob_json **slot = (struct ob_json **)((char *)c + e->off), *copy = NULL;
+  struct ob_buf b;
+  int rc;
+  if (v->type != OB_JSON_ARRAY) return type_error(err, "an array of feeds", v);
+  if (v->len > e->max) return ob_err_set(err, OB_EINVAL, "expected at most %" PRIu64 " feeds, got %zu", e->max, v->len);
+  ob_buf_init(&b, CONFIG_MAX_BYTES * 2);
+  rc = ob_json_dump(&b, v);
+  if (!rc) rc = ob_json_parse(&copy, b.buf, b.len, NULL, err);
+  ob_buf_release(&b);
+  if (rc) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  ob_json_free(*slot);
+  *slot = copy;
+  return 0;
+}
+
 static const struct centry *find_entry(const char *section, const char *name) {
   size_t sl = strlen(section);
   for (size_t i = 0; i < OB_ARRAY_LEN(table); i++)
@@ -292,11 +422,30 @@ static int load_value(struct ob_config *c, const struct centry *e, const struct 
                       size_t pathcap, struct ob_err *err) {
   switch (e->type) {
   case C_ENDPOINTS: return load_endpoints(c, v, path, pathcap, err);
+  case C_FEEDS: return load_feeds(c, e, v, err);
+  case C_PATHS: {
+    struct ob_paths *p = (struct ob_paths *)((char *)c + e->off);
+    size_t base = strlen(path);
+    if (v->type != OB_JSON_ARRAY) return type_error(err, "an array of paths", v);
+    if (v->len < e->min || v->len > e->max)
+      return ob_err_set(err, OB_EINVAL, "expected %" PRIu64 " to %" PRIu64 " paths, got %zu", e->min, e->max, v->len);
+    clear_paths(p);
+    for (size_t i = 0; i < v->len; i++) {
+      int rc;
+      snprintf(path + base, pathcap - base, "[%zu]", i);
+      if (v->items[i]->type != OB_JSON_STRING) return type_error(err, "a string", v->items[i]);
+      if (strlen(v->items[i]->str) != v->items[i]->len) return ob_err_set(err, OB_EINVAL, "string contains a NUL character");
+      if ((rc = add_path(p, e, v->items[i]->str, v->items[i]->len, err))) return rc;
+    }
+    path[base] = '\0';
+    return 0;
+  }
   case C_U32:
   case C_U64:
     if (v->type != OB_JSON_NUMBER) return type_error(err, "an integer", v);
     return set_number(c, e, v->str, v->len, err);
   default:
+    if (e->choices == bools && v->type == OB_JSON_BOOL) return set_string(c, e, v->b ? "true" : "false", err);
     if (v->type != OB_JSON_STRING) return type_error(err, "a string", v);
     if (strlen(v->str) != v->len) return ob_err_set(err, OB_EINVAL, "string contains a NUL character");
     return set_string(c, e, v->str, err);
@@ -311,12 +460,13 @@ static int load_section(struct ob_config *c, const char *section, const struct o
     int rc;
     snprintf(path, pathcap, ".%s.%s", section, obj->keys[i]);
     if (!e) {
-      char list[512] = "";
-      for (size_t k = 0; k < OB_ARRAY_LEN(table); k++)
-        if (strncmp(table[k].key, section, strlen(section)) == 0 && table[k].key[strlen(section)] == '.')
-          snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? ", " : "",
-                   table[k].key + strlen(section) + 1);
-      return ob_err_set(err, OB_EINVAL, "unknown key (expected one of %s)", list);
+      struct section_keys k;
+      char parent[64], at[256];
+      section_keys(&k, section);
+      snprintf(parent, sizeof(parent), ".%s", section);
+      snprintf(at, sizeof(at), "%.200s", path);
+      path[0] = '\0'; /* the message names the path itself */
+      return unknown_key(err, at, parent, obj->keys[i], k.names, k.n);
     }
     rc = load_value(c, e, obj->items[i], path, pathcap, err);
     if (rc) return rc;
@@ -335,11 +485,13 @@ static int load_json(struct ob_config *c, const struct ob_json *root, struct ob_
       if (strcmp(root->keys[i], sections[s]) == 0) known = true;
     if (strcmp(root->keys[i], "$schema") == 0) continue; /* editors' schema hint */
     if (!known) {
-      ob_err_set(err, OB_EINVAL, "unknown top-level key (expected log, database, chain, ipfs or pins)");
-      return ob_err_prefix(err, OB_EINVAL, "config: .%.60s", root->keys[i]);
+      char at[80];
+      snprintf(at, sizeof(at), ".%.60s", root->keys[i]);
+      unknown_key(err, at, "", root->keys[i], sections, OB_ARRAY_LEN(sections));
+      return ob_err_prefix(err, OB_EINVAL, "config");
     }
     rc = load_section(c, root->keys[i], root->items[i], path, sizeof(path), err);
-    if (rc) return ob_err_prefix(err, rc, "config: %s", path);
+    if (rc) return path[0] ? ob_err_prefix(err, rc, "config: %s", path) : ob_err_prefix(err, rc, "config");
   }
   return 0;
 }
@@ -361,8 +513,24 @@ static int apply_env(struct ob_config *c, struct ob_err *err) {
     if (!v || !*v) continue;
     rc = set_text(c, &table[i], v, err);
     if (rc) return ob_err_prefix(err, rc, "config: $%s (%s)", table[i].env, table[i].key);
+    c->from_env |= (uint64_t)1 << i;
   }
   return 0;
+}
+
+/* "json: at byte 30: parse error: …" -> "line 3, column 14: json: parse error: …" (both 1-based). */
+static void where_in_text(struct ob_err *err, const char *text, size_t len) {
+  size_t at = 0, line = 1, col = 1;
+  int skip = 0;
+  char rest[sizeof(err->msg)];
+  if (!err || sscanf(err->msg, "json: at byte %zu: %n", &at, &skip) != 1 || skip == 0) return;
+  if (at > len) at = len;
+  for (size_t i = 0; i < at; i++) {
+    if (text[i] == '\n') line++, col = 1;
+    else col++;
+  }
+  snprintf(rest, sizeof(rest), "%s", err->msg + skip);
+  ob_err_set(err, err->code, "line %zu, column %zu: json: %s", line, col, rest);
 }
 
 int ob_config_load_text(struct ob_config **out, const char *text, size_t len, int use_env,
@@ -380,7 +548,10 @@ int ob_config_load_text(struct ob_config **out, const char *text, size_t len, in
     lim.max_depth = CONFIG_MAX_DEPTH;
     lim.max_string = 64 * 1024;
     rc = ob_json_parse(&root, text, len, &lim, err);
-    if (rc) ob_err_prefix(err, rc == OB_ENOMEM ? rc : OB_EPARSE, "config");
+    if (rc) {
+      where_in_text(err, text, len);
+      ob_err_prefix(err, rc == OB_ENOMEM ? rc : OB_EPARSE, "config");
+    }
     else rc = load_json(c, root, err);
     if (rc && rc != OB_ENOMEM) rc = rc == OB_ELIMIT ? OB_ELIMIT : OB_EPARSE;
   }
@@ -423,6 +594,12 @@ int ob_config_load(struct ob_config **out, const char *path, struct ob_err *err)
   return 0;
 }
 
+const char *ob_config_env_source(const struct ob_config *c, const char *key) {
+  for (size_t i = 0; i < OB_ARRAY_LEN(table); i++)
+    if (strcmp(table[i].key, key) == 0) return (c->from_env >> i) & 1 ? table[i].env : NULL;
+  return NULL;
+}
+
 int ob_config_dump(const struct ob_config *c, struct ob_buf *out) {
   struct ob_jw w;
   const char *open = NULL;
@@ -453,6 +630,18 @@ int ob_config_dump(const struct ob_config *c, struct ob_buf *out) {
         ob_jw_obj_end(&w);
       }
       ob_jw_arr_end(&w);
+    } else if (e->type == C_FEEDS) {
+      const struct ob_json *f = *(struct ob_json *const *)((const char *)c + e->off);
+      if (f) ob_jw_value(&w, f);
+      else {
+        ob_jw_arr_begin(&w);
+        ob_jw_arr_end(&w);
+      }
+    } else if (e->type == C_PATHS) {
+      const struct ob_paths *p = (const struct ob_paths *)((const char *)c + e->off);
+      ob_jw_arr_begin(&w);
+      for (size_t k = 0; k < p->n; k++) ob_jw_str(&w, p->v[k]);
+      ob_jw_arr_end(&w);
     } else {
       const char *v = *(char *const *)((const char *)c + e->off);
       if (v && e->type == C_DBURL) {
@@ -468,3 +657,5 @@ int ob_config_dump(const struct ob_config *c, struct ob_buf *out) {
   ob_jw_obj_end(&w);
   return ob_jw_finish(&w);
 }
+
+_Static_assert(OB_ARRAY_LEN(table) <= 64, "struct ob_config.from_env has one bit per table entry");

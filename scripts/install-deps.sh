@@ -9,7 +9,9 @@ debs=(
   libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libyajl-dev libpq-dev libsecp256k1-dev libssl-dev nettle-dev
   postgresql-15 postgresql-client-15
-  nodejs npm curl ca-certificates python3 procps openssl time bsdutils util-linux patch
+  nodejs npm curl ca-certificates python3 procps openssl time bsdutils util-linux patch jq bc
+  python3-prometheus-client  # tests parse /metrics with a real Prometheus text parser
+  groff-base  # renders the generated man page in tests (scripts/gen-man.sh needs only bash and perl-base)
 )
 missing=()
 for p in "${debs[@]}"; do
@@ -53,4 +55,26 @@ for p in scripts/patches/*.patch; do
   echo "install-deps: patching $pkg with $p" >&2
   patch -d "$dir" -p1 -N -s --no-backup-if-mismatch <"$p"
 done
+# The npm tools the build and tests run: solcjs compiles contracts/ at build time, forge runs its tests.
+for b in anvil cast forge solcjs; do
+  [[ -x node_modules/.bin/$b ]] || { echo "install-deps: node_modules/.bin/$b missing after npm ci" >&2; exit 1; }
+done
+# The reference safetensors implementation, for the checker's differential test
+# (tests/models/test_safetensors.sh): Debian's python3-safetensors where the release has it, else
+# the PyPI package in a venv under .cache/pyref. Not fatal: without it that one test is skipped.
+st_ref_version=0.8.0
+if ! python3 -c 'import safetensors' 2>/dev/null && ! .cache/pyref/bin/python3 -c 'import safetensors' 2>/dev/null; then
+  if apt-cache show python3-safetensors >/dev/null 2>&1; then
+    echo "install-deps: apt-get install python3-safetensors" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-safetensors >/dev/null ||
+      echo "install-deps: python3-safetensors did not install" >&2
+  fi
+  if ! python3 -c 'import safetensors' 2>/dev/null && ! /usr/bin/python3 -c 'import safetensors' 2>/dev/null; then
+    echo "install-deps: pip install safetensors==$st_ref_version into .cache/pyref" >&2
+    { [[ -x .cache/pyref/bin/pip ]] || python3 -m venv .cache/pyref; } &&
+      .cache/pyref/bin/pip install -q --disable-pip-version-check --retries 1 --timeout 20 \
+        "safetensors==$st_ref_version" >/dev/null 2>&1 ||
+      echo "install-deps: the safetensors package could not be installed (no PyPI?): its differential test will be skipped" >&2
+  fi
+fi
 echo "install-deps: ok" >&2

@@ -8,6 +8,8 @@
 #   scripts/peers.sh stop|start|restart DIR peer  fault injection for tests (keeps data)
 #   scripts/peers.sh pid DIR peer                 print a peer's pid
 #
+# OB_IPFS_SWARM=1 gives the IPFS node a loopback swarm listener (two nodes in two DIRs can then
+# connect with swarm/connect and fetch each other's content; the default node dials nobody).
 # Two `up`s in different DIRs never collide: every port is chosen by the kernel or retried.
 # The IPFS node is Kubo when OBRIDGE_KUBO_BIN names a Kubo `ipfs` binary, else js-ipfs from npm.
 set -euo pipefail
@@ -117,12 +119,14 @@ chain_stop() {
 chain_down() { chain_stop; rm -rf "$DIR/chain"; }
 
 # ---------------------------------------------------------------- IPFS
-ipfs_config() { # write the isolated config (API on port 0, no swarm, no dialing out)
+ipfs_config() { # write the isolated config (API on port 0, no swarm unless OB_IPFS_SWARM=1, no dialing out)
   node - "$1" <<'JS'
 const fs = require('fs'); const p = process.argv[2] + '/config';
 const c = JSON.parse(fs.readFileSync(p, 'utf8'));
 c.Addresses = Object.assign(c.Addresses || {}, { API: '/ip4/127.0.0.1/tcp/' + (process.env.OB_IPFS_PORT || '0'),
-  Gateway: [], RPC: '', Swarm: [], Announce: [], NoAnnounce: [], Delegates: [] });
+  Gateway: [], RPC: '', Announce: [], NoAnnounce: [], Delegates: [],
+  // A loopback swarm listener, for tests where one node fetches from another (swarm/connect).
+  Swarm: process.env.OB_IPFS_SWARM === '1' ? ['/ip4/127.0.0.1/tcp/0'] : [] });
 c.Bootstrap = [];
 c.Discovery = { MDNS: { Enabled: false }, webRTCStar: { Enabled: false } };
 c.Routing = { Type: 'none' };
@@ -171,10 +175,16 @@ ipfs_stop() {
 ipfs_down() { ipfs_stop; rm -rf "$DIR/ipfs"; }
 
 # ---------------------------------------------------------------- commands
+# Peers of one DIR may be started or stopped by parallel calls (ctest fixtures): each call writes
+# its own temp file, under a lock, and tolerates a peer directory removed meanwhile.
 write_env() {
-  : >"$DIR/env.tmp"
-  for p in pg chain ipfs; do [[ -f $DIR/$p/env ]] && cat "$DIR/$p/env" >>"$DIR/env.tmp"; done
-  mv "$DIR/env.tmp" "$DIR/env"
+  local tmp
+  tmp=$(mktemp "$DIR/env.XXXXXX")
+  {
+    flock 9
+    for p in pg chain ipfs; do cat "$DIR/$p/env" >>"$tmp" 2>/dev/null || true; done
+    mv "$tmp" "$DIR/env"
+  } 9>"$DIR/.lock"
 }
 peer_list() { if (($#)); then echo "$@"; else echo pg chain ipfs; fi; }
 check_peer() { case $1 in pg|chain|ipfs) ;; *) die "unknown peer '$1' (expected pg, chain or ipfs)";; esac; }
@@ -201,7 +211,7 @@ case $cmd in
   down)
     for p in $(peer_list "$@"); do check_peer "$p"; "${p}_down"; done
     write_env
-    [[ -n $(ls -A "$DIR" | grep -v '^env$' || true) ]] || rm -rf "$DIR" ;;
+    [[ -n $(ls -A "$DIR" | grep -v -e '^env$' -e '^\.lock$' || true) ]] || rm -rf "$DIR" ;;
   stop) check_peer "$1"; "${1}_stop" ;;
   start) check_peer "$1"; "${1}_start"; write_env ;;
   restart) check_peer "$1"; "${1}_stop"; "${1}_start"; write_env ;;

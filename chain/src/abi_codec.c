@@ -126,7 +126,7 @@ static int word_at(struct dec *d, size_t pos, const uint8_t **w) {
 
 /* A word read as a size (offset or length) that must be at most limit. */
 static int size_at(struct dec *d, size_t pos, size_t limit, const char *what, size_t *out) {
-  const uint8_t *w;
+  const uint8_t *w = NULL; /* set when rc is 0 (gcc -O3 cannot see it through dfail) */
   int rc = word_at(d, pos, &w);
   if (rc)
     return rc;
@@ -222,7 +222,7 @@ static int decode_array(struct dec *d, struct chain_abi_value *v, size_t pos) {
 
 static int decode_word(struct dec *d, struct chain_abi_value *v, size_t pos) {
   const struct chain_abi_type *t = v->type;
-  const uint8_t *w;
+  const uint8_t *w = NULL; /* set when rc is 0 (gcc -O3 cannot see it through dfail) */
   int rc = word_at(d, pos, &w);
   if (rc)
     return rc;

@@ -4,8 +4,6 @@
 #include <stddef.h>
 struct chain_abi_type;
 
-/* Free a type tree (NULL is a no-op). */
-void chain__abi_type_free(struct chain_abi_type *t);
 /* Bytes the type takes in a head: 32 for dynamic types (an offset), else its whole static size. */
 size_t chain__abi_head_size(const struct chain_abi_type *t);
 #endif

@@ -43,12 +43,12 @@ static size_t ident_len(const char *p) {
   return n;
 }
 
-void chain__abi_type_free(struct chain_abi_type *t) {
+static void type_free(struct chain_abi_type *t) {
   if (!t)
     return;
-  chain__abi_type_free(t->elem);
+  type_free(t->elem);
   for (size_t i = 0; i < t->nfields; i++)
-    chain__abi_type_free(t->fields[i]);
+    type_free(t->fields[i]);
   ob_free(t->fields);
   ob_free(t);
 }
@@ -170,7 +170,7 @@ static int parse_type(struct sig_parser *sp, struct chain_abi_type **out, unsign
       rc = parse_suffix(sp, &t);
   }
   if (rc) {
-    chain__abi_type_free(t);
+    type_free(t);
     return rc;
   }
   *out = t;
@@ -195,7 +195,7 @@ static void skip_param_names(struct sig_parser *sp) {
 static int add_field(struct sig_parser *sp, struct chain_abi_type *tup, struct chain_abi_type *f) {
   struct chain_abi_type **nf = ob_realloc(tup->fields, (tup->nfields + 1) * sizeof(*nf));
   if (!nf) {
-    chain__abi_type_free(f);
+    type_free(f);
     return sp_fail(sp, OB_ENOMEM, "out of memory");
   }
   tup->fields = nf;
@@ -239,7 +239,7 @@ static int parse_tuple(struct sig_parser *sp, struct chain_abi_type **out, unsig
   if (rc == 0 && !chain_abi_type_is_dynamic(tup) && chain__abi_head_size(tup) > STATIC_MAX)
     rc = sp_fail(sp, OB_ELIMIT, "static type larger than 16 MiB");
   if (rc) {
-    chain__abi_type_free(tup);
+    type_free(tup);
     return rc;
   }
   sp->p++; /* ')' */
@@ -285,8 +285,8 @@ void chain_abi_sig_free(struct chain_abi_sig *sig) {
   if (!sig)
     return;
   ob_free(sig->name);
-  chain__abi_type_free(sig->inputs);
-  chain__abi_type_free(sig->outputs);
+  type_free(sig->inputs);
+  type_free(sig->outputs);
   ob_free(sig);
 }
 

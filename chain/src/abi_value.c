@@ -237,19 +237,6 @@ static int parse_top(struct chain_abi_value *out, const struct chain_abi_type *t
   return rc;
 }
 
-int chain_abi_parse_value(struct chain_abi_value *out, const struct chain_abi_type *t,
-                          const char *text, struct ob_err *err) {
-  struct chain_abi_value v;
-  memset(&v, 0, sizeof v);
-  int rc = parse_top(&v, t, text, err);
-  if (rc) {
-    chain_abi_value_free(&v);
-    return rc;
-  }
-  *out = v;
-  return 0;
-}
-
 int chain_abi_parse_args(struct chain_abi_value *out, const struct chain_abi_type *tuple,
                          const char *const *argv, size_t argc, struct ob_err *err) {
   OB_ARG_CHECK(tuple->kind == CHAIN_ABI_TUPLE);

@@ -7,12 +7,12 @@
 
 #include "ob/chain/keccak.h"
 #include "ob/chain/signer.h"
-#include "ob/chain/u256.h"
 #include "ob/core/alloc.h"
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
 #include "ob/core/hex.h"
 #include "ob/core/json.h"
+#include "ob/core/u256.h"
 
 #define MAX_NEST 64
 
@@ -26,6 +26,12 @@ struct ctx {
   size_t plen;
   unsigned depth;
 };
+
+/* keccak256(0x19 0x01 || domain_separator || struct_hash). */
+static void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]);
+/* EIP712Domain(string name,string version,uint256 chainId,address verifyingContract), name "obridge",
+ * version "1". */
+static void chain_eip712_obridge_domain(uint8_t out32[32], uint64_t chain_id, const uint8_t registry20[20]);
 
 /* ---- paths in messages ---- */
 
@@ -375,7 +381,7 @@ static int doc_parts(const struct ob_json *doc, const struct ob_json **types, co
   return 0;
 }
 
-int chain_eip712_hash_doc(struct chain_eip712_hashes *out, const struct ob_json *doc, struct ob_err *err) {
+static int chain_eip712_hash_doc(struct chain_eip712_hashes *out, const struct ob_json *doc, struct ob_err *err) {
   const struct ob_json *types = NULL, *domain = NULL, *message = NULL;
   const char *primary = NULL;
   struct inferred inf;
@@ -485,7 +491,7 @@ int chain_eip712_types_from_string(struct ob_buf *out, const char *encoded, stru
   return 0;
 }
 
-void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]) {
+static void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]) {
   uint8_t pre[66] = {0x19, 0x01};
   memcpy(pre + 2, domain_separator, 32);
   memcpy(pre + 34, struct_hash, 32);
@@ -504,7 +510,7 @@ static void put_u64(uint8_t *w, uint64_t v) {
 }
 static void put_str(uint8_t *w, const char *s) { chain_keccak256(w, s, strlen(s)); }
 
-void chain_eip712_obridge_domain(uint8_t out32[32], uint64_t chain_id, const uint8_t registry20[20]) {
+static void chain_eip712_obridge_domain(uint8_t out32[32], uint64_t chain_id, const uint8_t registry20[20]) {
   uint8_t w[5 * 32];
   chain_keccak256(w, domain_type, sizeof(domain_type) - 1);
   put_str(w + 32, "obridge");

@@ -2,7 +2,7 @@
  * (chain_poll per socket, one chain_timer for curl's timeout). The only file of chain/ that
  * includes curl.h.
  *
- * Every chain__conn_send is one POST of a JSON-RPC message; the reply body comes back through
+ * Every chain__http_send is one POST of a JSON-RPC message; the reply body comes back through
  * on_message. A transport failure (refused, reset, timeout, an HTTP status without a JSON body)
  * is reported as on_close: the client treats the endpoint as down and decides what to repeat. */
 #include <curl/curl.h>

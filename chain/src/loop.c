@@ -5,6 +5,7 @@
 #include "ob/chain/loop.h"
 #include "ob/core/alloc.h"
 #include "ob/core/err.h"
+#include "loop_int.h"
 
 struct chain_loop {
   uv_loop_t uv;
@@ -21,11 +22,6 @@ struct chain_poll {
   void (*cb)(void *ud, int fd, int events, int status);
   void *ud;
   int fd;
-};
-struct chain_signal {
-  uv_signal_t h;
-  void (*cb)(void *ud, int signum);
-  void *ud;
 };
 
 /* Marks the handles this file allocated (h->data), so chain_loop_free can free forgotten ones. */
@@ -64,8 +60,6 @@ void chain_loop_free(struct chain_loop *l) {
   ob_free(l);
 }
 
-void chain_loop_run(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_DEFAULT); }
-
 bool chain_loop_run_until(struct chain_loop *l, const bool *done) {
   while (!*done)
     if (uv_run(&l->uv, UV_RUN_ONCE) == 0 && !*done) return false;
@@ -76,8 +70,9 @@ bool chain_loop_run_once(struct chain_loop *l) { return uv_run(&l->uv, UV_RUN_ON
 
 void chain__loop_run_nowait(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }
 
-void chain_loop_stop(struct chain_loop *l) { uv_stop(&l->uv); }
 void *chain__loop_uv(struct chain_loop *l) { return &l->uv; }
+void *chain_loop_native(struct chain_loop *l) { return &l->uv; }
+void chain_loop_run_nowait(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }
 uint64_t chain_loop_now_ms(struct chain_loop *l) { return uv_now(&l->uv); }
 
 static void timer_cb(uv_timer_t *h) {
@@ -148,31 +143,3 @@ void chain_poll_free(struct chain_poll *p) {
   uv_close((uv_handle_t *)&p->h, free_on_close);
 }
 
-static void signal_cb(uv_signal_t *h, int signum) {
-  struct chain_signal *s = (struct chain_signal *)h;
-  s->cb(s->ud, signum);
-}
-
-int chain_signal_new(struct chain_signal **out, struct chain_loop *l, int signum,
-                     void (*cb)(void *ud, int signum), void *ud, struct ob_err *err) {
-  struct chain_signal *s = ob_calloc(1, sizeof(*s));
-  int rc;
-  if (!s) return ob_err_set(err, OB_ENOMEM, "cannot watch signal %d: out of memory", signum);
-  uv_signal_init(&l->uv, &s->h);
-  s->h.data = OURS;
-  s->cb = cb;
-  s->ud = ud;
-  rc = uv_signal_start(&s->h, signal_cb, signum);
-  if (rc) {
-    uv_close((uv_handle_t *)&s->h, free_on_close);
-    return ob_err_set(err, OB_EIO, "cannot watch signal %d: %s", signum, uv_strerror(rc));
-  }
-  *out = s;
-  return 0;
-}
-
-void chain_signal_free(struct chain_signal *s) {
-  if (!s) return;
-  uv_signal_stop(&s->h);
-  uv_close((uv_handle_t *)&s->h, free_on_close);
-}

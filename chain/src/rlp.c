@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "ob/chain/u256.h"
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
+#include "ob/core/u256.h"
 
 /* ---- encoder ---- */
 
@@ -16,7 +16,8 @@ static size_t be_len(uint64_t v) {
   return n;
 }
 
-size_t chain_rlp_header(uint8_t hdr[9], bool is_list, size_t payload_len) {
+/* The header of a string (is_list false) or list of payload_len bytes; returns its size (1..9). */
+static size_t rlp_header(uint8_t hdr[9], bool is_list, size_t payload_len) {
   uint8_t base = is_list ? 0xc0 : 0x80;
   if (payload_len < 56) {
     hdr[0] = (uint8_t)(base + payload_len);
@@ -33,7 +34,7 @@ int chain_rlp_put_bytes(struct ob_buf *out, const void *data, size_t len) {
   uint8_t hdr[9];
   if (len == 1 && *(const uint8_t *)data < 0x80)
     return ob_buf_add(out, data, 1);
-  int rc = ob_buf_add(out, hdr, chain_rlp_header(hdr, false, len));
+  int rc = ob_buf_add(out, hdr, rlp_header(hdr, false, len));
   return rc ? rc : ob_buf_add(out, data, len);
 }
 
@@ -70,7 +71,7 @@ int chain_rlp_list_end(struct ob_buf *out, size_t mark) {
   uint8_t hdr[9];
   OB_ARG_CHECK(mark <= out->len);
   size_t payload = out->len - mark;
-  size_t hl = chain_rlp_header(hdr, true, payload);
+  size_t hl = rlp_header(hdr, true, payload);
   int rc = ob_buf_grow(out, hl);
   if (rc)
     return rc;
@@ -139,7 +140,7 @@ static int check_list(const struct chain_rlp_item *list, const uint8_t *base, un
   const uint8_t *p = list->p;
   size_t left = list->len;
   while (left > 0) {
-    struct chain_rlp_item it;
+    struct chain_rlp_item it = {0}; /* parse_header fills it when rc is 0 (gcc -O3 cannot see it) */
     int rc = parse_header(&it, p, left, (size_t)(p - base), err);
     if (rc == 0 && it.is_list)
       rc = check_list(&it, base, depth + 1, err);
@@ -151,7 +152,9 @@ static int check_list(const struct chain_rlp_item *list, const uint8_t *base, un
   return 0;
 }
 
-int chain_rlp_decode_prefix(struct chain_rlp_item *item, const uint8_t *data, size_t len,
+/* Decode the first item of data[0..len) (its header and, for lists, its items); trailing bytes are
+ * allowed and *item->enc_len says where it ends. */
+static int decode_prefix(struct chain_rlp_item *item, const uint8_t *data, size_t len,
                             struct ob_err *err) {
   struct chain_rlp_item it;
   int rc = parse_header(&it, data, len, 0, err);
@@ -165,7 +168,7 @@ int chain_rlp_decode_prefix(struct chain_rlp_item *item, const uint8_t *data, si
 
 int chain_rlp_decode(struct chain_rlp_item *item, const uint8_t *data, size_t len, struct ob_err *err) {
   struct chain_rlp_item it;
-  int rc = chain_rlp_decode_prefix(&it, data, len, err);
+  int rc = decode_prefix(&it, data, len, err);
   if (rc)
     return rc;
   if (it.enc_len != len)

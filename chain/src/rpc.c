@@ -18,6 +18,20 @@
 #include "ob/core/util.h"
 #include "rpc_int.h"
 
+/* Either kind of connection: queue a message (copied; 0 or OB_ENOMEM / OB_ESTATE), a websocket
+ * ping (no-op over HTTP), drop it (no callback follows; NULL is a no-op). */
+static void conn_ping(struct chain__conn *conn) {
+  if (!conn->http) chain__ws_ping(conn);
+}
+static int conn_send(struct chain__conn *conn, const char *text, size_t len) {
+  return conn->http ? chain__http_send(conn, text, len) : chain__ws_send(conn, text, len);
+}
+static void conn_close(struct chain__conn *conn) {
+  if (!conn) return;
+  if (conn->http) chain__http_close(conn);
+  else chain__ws_close(conn);
+}
+
 #define HASH_BUCKETS 4096
 #define TICK_MAX_MS 250
 
@@ -67,6 +81,7 @@ struct endpoint {
   struct chain__conn *conn;
   enum ep_state st;
   bool verified; /* chain id checked */
+  bool wrong_chain; /* the last chain id it reported was not c->o.chain_id */
   enum chain_health health;
   bool head_known;
   uint64_t head, chain_id_seen, lag;
@@ -312,7 +327,7 @@ static int send_batch(struct chain_rpc *c, struct req *first, struct endpoint *e
     ob_buf_add(&b, r->msg, r->msg_len);
   }
   if (ob_buf_addch(&b, ']') != 0) return OB_ENOMEM;
-  rc = chain__conn_send(e->conn, b.buf, b.len);
+  rc = conn_send(e->conn, b.buf, b.len);
   ob_buf_release(&b);
   if (rc) return rc;
   for (r = first; r && r->batch == batch; r = next) {
@@ -345,7 +360,7 @@ static void flush(struct chain_rpc *c) {
       rc = send_batch(c, r, e);
       next = c->q_head; /* members left the queue */
     } else {
-      rc = chain__conn_send(e->conn, r->msg, r->msg_len);
+      rc = conn_send(e->conn, r->msg, r->msg_len);
       if (!rc) {
         queue_remove(c, r);
         r->ep = e;
@@ -468,10 +483,10 @@ static void ep_chain_id_reply(struct endpoint *e, int rc, const struct ob_json *
     return;
   }
   e->chain_id_seen = id;
-  if (c->o.chain_id && id != c->o.chain_id) {
+  e->wrong_chain = c->o.chain_id && id != c->o.chain_id;
+  if (e->wrong_chain) {
     char why[200];
-    snprintf(why, sizeof(why), "endpoint reports chain id %llu, expected %llu", (unsigned long long)id,
-             (unsigned long long)c->o.chain_id);
+    chain_rpc_chain_id_msg(why, sizeof(why), e->url, id, c->o.chain_id);
     e->backoff_ms = c->o.backoff_max_ms; /* no point in hurrying back */
     ep_lost(e, why);
     return;
@@ -532,7 +547,7 @@ static void ep_lost(struct endpoint *e, const char *why) {
   if (e->st == EP_DOWN) return;
   OB_LOG(OB_LOG_WARN, "chain", "endpoint lost", "url", e->url, "reason", why, NULL);
   snprintf(e->last_error, sizeof(e->last_error), "%s", why);
-  chain__conn_close(e->conn);
+  conn_close(e->conn);
   e->conn = NULL;
   e->st = EP_DOWN;
   e->verified = false;
@@ -759,7 +774,7 @@ static void check_endpoint(struct chain_rpc *c, struct endpoint *e, uint64_t now
     if (silent >= ka && (!e->ping_out || now - e->ping_at >= ka / 2)) {
       e->ping_out = true;
       e->ping_at = now;
-      chain__conn_ping(e->conn);
+      conn_ping(e->conn);
     }
   }
   if (e->verified && !e->health_inflight && now >= e->next_health) ep_send_check(e, "eth_blockNumber", REQ_HEAD);
@@ -864,7 +879,7 @@ void chain_rpc_free(struct chain_rpc *c) {
     ob_free(s);
   }
   for (size_t i = 0; i < c->neps; i++) {
-    chain__conn_close(c->eps[i].conn);
+    conn_close(c->eps[i].conn);
     chain_timer_free(c->eps[i].retry);
     ob_free(c->eps[i].url);
   }
@@ -960,6 +975,34 @@ static void describe_endpoints(struct chain_rpc *c, unsigned timeout_ms, struct 
   ob_buf_release(&b);
 }
 
+void chain_rpc_chain_id_msg(char *out, size_t cap, const char *url, uint64_t reported, uint64_t expected) {
+  snprintf(out, cap, "endpoint %s reports chain id %llu, config says %llu", url, (unsigned long long)reported,
+           (unsigned long long)expected);
+}
+
+/* How many endpoints reported a wrong chain id (and are not usable since). */
+static size_t wrong_chains(const struct chain_rpc *c) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->neps; i++) n += c->eps[i].wrong_chain;
+  return n;
+}
+
+/* A wrong chain id is a configuration error: waiting will not fix it. */
+static int wrong_chain_error(struct chain_rpc *c, struct ob_err *err) {
+  struct ob_buf b;
+  char msg[300];
+  ob_buf_init(&b, 1000);
+  for (size_t i = 0; i < c->neps; i++) {
+    const struct endpoint *e = &c->eps[i];
+    if (e->wrong_chain) chain_rpc_chain_id_msg(msg, sizeof(msg), e->url, e->chain_id_seen, c->o.chain_id);
+    else snprintf(msg, sizeof(msg), "'%s': %s", e->url, e->last_error[0] ? e->last_error : "no answer yet");
+    ob_buf_addf(&b, "%s%s", i ? "; " : "", msg);
+  }
+  ob_err_set(err, OB_EINVAL, "wrong chain: %s", b.buf);
+  ob_buf_release(&b);
+  return OB_EINVAL;
+}
+
 static bool settled(struct chain_rpc *c, enum chain_wait what) {
   for (size_t i = 0; i < c->neps; i++) {
     const struct endpoint *e = &c->eps[i];
@@ -974,11 +1017,13 @@ int chain_rpc_wait(struct chain_rpc *c, enum chain_wait what, unsigned timeout_m
   uint64_t end = ob_mono_ms() + timeout_ms;
   for (;;) {
     if (what == CHAIN_WAIT_ALL ? settled(c, what) : c->active != NULL) return 0;
+    if (what != CHAIN_WAIT_ALL && c->neps && wrong_chains(c) == c->neps) return wrong_chain_error(c, err);
     if (what == CHAIN_WAIT_FIRST && settled(c, what)) break;
     if (ob_mono_ms() >= end) break;
     chain_loop_run_once(c->loop);
   }
   if (what == CHAIN_WAIT_ALL) return ob_err_set(err, OB_ETIMEDOUT, "endpoints not all checked within %u ms", timeout_ms);
+  if (wrong_chains(c)) return wrong_chain_error(c, err);
   describe_endpoints(c, timeout_ms, err);
   return OB_EUNREACH;
 }
@@ -1068,6 +1113,7 @@ size_t chain_rpc_status(struct chain_rpc *c, struct chain_endpoint_status *out, 
     s->head = e->head;
     s->lag = e->lag;
     s->chain_id = e->chain_id_seen;
+    s->wrong_chain_id = e->wrong_chain;
     s->reconnects = e->reconnects;
     s->rtt_ms = e->rtt_ms;
     snprintf(s->last_error, sizeof(s->last_error), "%s", e->last_error);
@@ -1078,15 +1124,3 @@ size_t chain_rpc_status(struct chain_rpc *c, struct chain_endpoint_status *out, 
 void chain_rpc_stats(struct chain_rpc *c, struct chain_rpc_stats *out) { *out = c->stats; }
 struct chain_loop *chain__rpc_loop(struct chain_rpc *c) { return c->loop; }
 
-void chain__conn_ping(struct chain__conn *conn) {
-  if (!conn->http) chain__ws_ping(conn);
-}
-int chain__conn_send(struct chain__conn *conn, const char *text, size_t len) {
-  return conn->http ? chain__http_send(conn, text, len) : chain__ws_send(conn, text, len);
-}
-void chain__conn_close(struct chain__conn *conn) {
-  if (!conn) return;
-  if (conn->http) chain__http_close(conn);
-  else chain__ws_close(conn);
-}
-bool chain__conn_is_http(const struct chain__conn *conn) { return conn->http; }

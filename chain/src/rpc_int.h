@@ -5,7 +5,7 @@
  * curl multi (every send is one POST; "open" is immediate). The client in rpc.c never sees a
  * third-party type.
  *
- * Callbacks run on the loop. The client calls chain__conn_close exactly once for every opened
+ * Callbacks run on the loop. The client calls chain__ws_close / chain__http_close exactly once for every opened
  * connection, also after on_close; after it, no callback is made for that connection. on_close is
  * called at most once, and never for a failed *_open. */
 #ifndef OB_CHAIN_RPC_INT_H
@@ -59,15 +59,7 @@ int chain__http_open(struct chain__conn **out, struct chain__http_ctx *ctx, cons
 struct chain_rpc;
 struct chain_loop *chain__rpc_loop(struct chain_rpc *c);
 
-/* ---- either ---- */
-/* Queue a message (copied). Returns 0 or OB_ENOMEM / OB_ESTATE (closed). */
-int chain__conn_send(struct chain__conn *c, const char *text, size_t len);
-/* Send a websocket ping (no-op over HTTP). */
-void chain__conn_ping(struct chain__conn *c);
-/* Drop the connection; no callback follows. NULL is a no-op. */
-void chain__conn_close(struct chain__conn *c);
-bool chain__conn_is_http(const struct chain__conn *c);
-
+/* ---- either (rpc.c dispatches on `http`) ---- */
 /* Common head of both connection kinds. */
 struct chain__conn {
   bool http;

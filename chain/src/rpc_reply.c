@@ -7,6 +7,7 @@
 #include "ob/core/err.h"
 #include "ob/core/hex.h"
 #include "ob/core/json.h"
+#include "ob/core/u256.h"
 #include "ob/core/util.h"
 
 static void classify(const struct ob_json *v, struct chain_rpc_msg *m) {
@@ -169,4 +170,15 @@ int chain_json_quantity(const struct ob_json *v, uint64_t *out, const char *what
   }
   *out = x;
   return 0;
+}
+
+int chain_json_quantity_u256(const struct ob_json *v, struct chain_u256 *out, const char *what, struct ob_err *err) {
+  const char *s = ob_json_string(v);
+  if (!s) {
+    return ob_err_set(err, OB_EPARSE, "%s: expected a hex quantity string, got %s", what,
+                      v ? ob_json_type_name(v->type) : "nothing");
+  }
+  if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
+    return ob_err_set(err, OB_EPARSE, "%s: expected a hex quantity like \"0x1a\", got \"%.80s\"", what, s);
+  return chain_u256_parse(out, s, what, err);
 }

@@ -66,7 +66,8 @@ bool chain_key_valid(const uint8_t key32[32]) {
   return secp256k1_ec_seckey_verify(secp256k1_context_static, key32) == 1;
 }
 
-int chain_key_pubkey(const struct chain_signer *s, uint8_t pub64[64], const uint8_t key32[32],
+/* The uncompressed public key: 64 bytes X||Y, no 0x04 prefix. */
+static int key_pubkey(const struct chain_signer *s, uint8_t pub64[64], const uint8_t key32[32],
                      struct ob_err *err) {
   secp256k1_pubkey pk;
   uint8_t ser[65];
@@ -77,7 +78,7 @@ int chain_key_pubkey(const struct chain_signer *s, uint8_t pub64[64], const uint
   return 0;
 }
 
-void chain_pubkey_address(uint8_t addr20[20], const uint8_t pub64[64]) {
+static void pubkey_address(uint8_t addr20[20], const uint8_t pub64[64]) {
   uint8_t h[32];
   chain_keccak256(h, pub64, 64);
   memcpy(addr20, h + 12, 20);
@@ -86,9 +87,9 @@ void chain_pubkey_address(uint8_t addr20[20], const uint8_t pub64[64]) {
 int chain_key_address(const struct chain_signer *s, uint8_t addr20[20], const uint8_t key32[32],
                       struct ob_err *err) {
   uint8_t pub[64];
-  int rc = chain_key_pubkey(s, pub, key32, err);
+  int rc = key_pubkey(s, pub, key32, err);
   if (rc) return rc;
-  chain_pubkey_address(addr20, pub);
+  pubkey_address(addr20, pub);
   return 0;
 }
 
@@ -132,7 +133,7 @@ int chain_recover_rs(const struct chain_signer *s, uint8_t addr20[20], const uin
   if (!secp256k1_ecdsa_recover(s->ctx, &pk, &sig, hash32))
     return ob_err_set(err, OB_ECRYPTO, "bad signature: no public key recovers from it");
   secp256k1_ec_pubkey_serialize(s->ctx, ser, &n, &pk, SECP256K1_EC_UNCOMPRESSED);
-  chain_pubkey_address(addr20, ser + 1);
+  pubkey_address(addr20, ser + 1);
   return 0;
 }
 

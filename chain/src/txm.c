@@ -8,6 +8,7 @@
 
 #include "ob/chain/loop.h"
 #include "ob/chain/rpc.h"
+#include "ob/chain/signer.h"
 #include "ob/chain/txm.h"
 #include "ob/core/alloc.h"
 #include "ob/core/buf.h"
@@ -25,7 +26,7 @@ struct ver {
   uint8_t *raw;
   size_t raw_len;
   bool legacy;
-  uint64_t max_fee, prio, gas_price;
+  struct chain_u256 max_fee, prio, gas_price; /* wei per gas */
 };
 
 struct tx {
@@ -35,7 +36,8 @@ struct tx {
   enum chain_tx_state state;
   bool has_to;
   uint8_t to[20];
-  uint64_t value, gas_limit;
+  struct chain_u256 value;
+  uint64_t gas_limit;
   uint8_t *data;
   size_t data_len;
   struct ver *vers;
@@ -44,6 +46,11 @@ struct tx {
   uint64_t broadcast_block;
   int bumps;
   bool need_bump;
+  bool unproven;  /* confirmed when loaded: not trusted until this process sees its receipt */
+  bool rejecting; /* refused for good: the failure is being recorded */
+  int consumed_seen; /* cycles in a row that saw the chain past its nonce and no receipt of ours */
+  uint64_t warned_ms; /* last "not accepted" warning (rate-limited) */
+  unsigned unwarned;  /* warnings left out since */
   /* mined version, as last seen */
   bool mined;
   char mined_hash[67], block_hash[67];
@@ -75,7 +82,8 @@ struct chain_txm {
   uint64_t latest_nonce; /* the chain's nonce at head: nonces below are used */
   uint64_t floor;        /* allocation floor (the chain's pending nonce at start) */
   bool fees_known, legacy;
-  uint64_t base_fee, tip, gas_price, fee_block;
+  struct chain_u256 base_fee, tip, gas_price; /* wei per gas, as the chain last said */
+  uint64_t fee_block;
   bool cycle_running;
   int cycle_replies;
   struct chain_txm_counts counts;
@@ -87,7 +95,7 @@ const char *chain_tx_state_name(enum chain_tx_state s) {
   return (unsigned)s < OB_ARRAY_LEN(state_names) ? state_names[s] : "unknown";
 }
 
-int chain_tx_state_parse(const char *s, enum chain_tx_state *out) {
+int chain_tx_state_parse(enum chain_tx_state *out, const char *s) {
   for (size_t i = 0; i < OB_ARRAY_LEN(state_names); i++) {
     if (strcmp(s, state_names[i]) == 0) {
       *out = (enum chain_tx_state)i;
@@ -102,10 +110,11 @@ void chain_txm_opts_init(struct chain_txm_opts *o) {
   o->confirmations = 1;
   o->finality_blocks = 64;
   o->bump_after_blocks = 3;
-  o->max_fee_wei = 500 * GWEI;
-  o->max_priority_fee_wei = 50 * GWEI;
-  o->min_priority_fee_wei = 1 * GWEI;
+  chain_u256_from_u64(&o->max_fee_wei, 500 * GWEI);
+  chain_u256_from_u64(&o->max_priority_fee_wei, 50 * GWEI);
+  chain_u256_from_u64(&o->min_priority_fee_wei, 1 * GWEI);
   o->check_interval_ms = 250;
+  o->start_timeout_ms = 30000;
 }
 
 /* ------------------------------------------------------------------ memory */
@@ -150,7 +159,7 @@ static int tx_from_req(struct tx **out, const struct chain_txm_req *r, struct ob
   if (!t) return ob_err_set(err, OB_ENOMEM, "out of memory");
   t->has_to = r->has_to;
   memcpy(t->to, r->to, 20);
-  t->value = r->value_wei;
+  t->value = r->value;
   t->gas_limit = r->gas_limit;
   if (r->data_len) {
     t->data = ob_malloc(r->data_len);
@@ -212,25 +221,38 @@ static int set_simple(struct chain_txm *m, struct tx *t, enum chain_tx_state st)
 
 /* ------------------------------------------------------------------ fees */
 
-static uint64_t cap(uint64_t v, uint64_t ceiling) { return v > ceiling ? ceiling : v; }
-static uint64_t bump_of(uint64_t v) { return v + (v + 7) / 8; } /* +12.5 %, rounded up */
+/* Fees are uint256 wei per gas: sums saturate (never wrap), the ceilings cap them. */
+static void cap(struct chain_u256 *v, const struct chain_u256 *ceiling) { *v = *chain_u256_min(v, ceiling); }
+static void at_least(struct chain_u256 *v, const struct chain_u256 *floor) { *v = *chain_u256_max(v, floor); }
+static void bump_of(struct chain_u256 *r, const struct chain_u256 *v) { chain_u256_add_share_ceil(r, v, 8); } /* +12.5 % */
+/* The pool's replacement rule: at least +10 % on the fee it holds. */
+static bool replaces(const struct chain_u256 *fee, const struct chain_u256 *held) {
+  struct chain_u256 need;
+  chain_u256_add_share_ceil(&need, held, 10);
+  return chain_u256_cmp(fee, &need) >= 0;
+}
 
 struct fees {
   bool legacy;
-  uint64_t max_fee, prio, gas_price;
+  struct chain_u256 max_fee, prio, gas_price;
 };
 
 static void current_fees(struct chain_txm *m, struct fees *f) {
-  uint64_t floor_tip = cap(m->o.min_priority_fee_wei, m->o.max_priority_fee_wei);
+  struct chain_u256 floor_tip = m->o.min_priority_fee_wei;
+  cap(&floor_tip, &m->o.max_priority_fee_wei);
   memset(f, 0, sizeof(*f));
   f->legacy = m->legacy;
   if (m->legacy) {
-    f->gas_price = cap(m->gas_price, m->o.max_fee_wei);
+    f->gas_price = m->gas_price;
+    cap(&f->gas_price, &m->o.max_fee_wei);
     return;
   }
-  f->prio = cap(m->tip > floor_tip ? m->tip : floor_tip, m->o.max_priority_fee_wei);
-  f->max_fee = cap(2 * m->base_fee + f->prio, m->o.max_fee_wei);
-  if (f->prio > f->max_fee) f->prio = f->max_fee;
+  f->prio = *chain_u256_max(&m->tip, &floor_tip);
+  cap(&f->prio, &m->o.max_priority_fee_wei);
+  chain_u256_add_sat(&f->max_fee, &m->base_fee, &m->base_fee); /* twice the next base fee, plus the tip */
+  chain_u256_add_sat(&f->max_fee, &f->max_fee, &f->prio);
+  cap(&f->max_fee, &m->o.max_fee_wei);
+  cap(&f->prio, &f->max_fee);
 }
 
 /* Fees for a replacement of v: at least +12.5 % on both, at least the current ones, capped.
@@ -241,49 +263,49 @@ static bool bumped_fees(struct chain_txm *m, const struct ver *v, struct fees *f
   memset(f, 0, sizeof(*f));
   f->legacy = v->legacy;
   if (v->legacy) {
-    uint64_t gp = bump_of(v->gas_price);
-    f->gas_price = cap(gp > cur.gas_price ? gp : cur.gas_price, m->o.max_fee_wei);
-    return f->gas_price >= v->gas_price + (v->gas_price + 9) / 10;
+    bump_of(&f->gas_price, &v->gas_price);
+    at_least(&f->gas_price, &cur.gas_price);
+    cap(&f->gas_price, &m->o.max_fee_wei);
+    return replaces(&f->gas_price, &v->gas_price);
   }
-  f->prio = bump_of(v->prio);
-  if (cur.prio > f->prio) f->prio = cur.prio;
-  f->prio = cap(f->prio, m->o.max_priority_fee_wei);
-  f->max_fee = bump_of(v->max_fee);
-  if (cur.max_fee > f->max_fee) f->max_fee = cur.max_fee;
-  f->max_fee = cap(f->max_fee, m->o.max_fee_wei);
-  if (f->prio > f->max_fee) f->prio = f->max_fee;
-  return f->prio >= v->prio + (v->prio + 9) / 10 && f->max_fee >= v->max_fee + (v->max_fee + 9) / 10;
+  bump_of(&f->prio, &v->prio);
+  at_least(&f->prio, &cur.prio);
+  cap(&f->prio, &m->o.max_priority_fee_wei);
+  bump_of(&f->max_fee, &v->max_fee);
+  at_least(&f->max_fee, &cur.max_fee);
+  cap(&f->max_fee, &m->o.max_fee_wei);
+  cap(&f->prio, &f->max_fee);
+  return replaces(&f->prio, &v->prio) && replaces(&f->max_fee, &v->max_fee);
 }
 
 static int parse_fee_history(struct chain_txm *m, const struct ob_json *r, struct ob_err *err) {
   const struct ob_json *base = ob_json_get(r, "baseFeePerGas"), *reward = ob_json_get(r, "reward");
-  uint64_t b = 0, tips[16];
+  struct chain_u256 b, tips[16];
   size_t n = 0;
   int rc;
   if (!ob_json_is(base, OB_JSON_ARRAY) || base->len == 0) {
     m->legacy = true;
     return 0;
   }
-  rc = chain_json_quantity(base->items[base->len - 1], &b, "eth_feeHistory baseFeePerGas", err);
+  rc = chain_json_quantity_u256(base->items[base->len - 1], &b, "eth_feeHistory baseFeePerGas", err);
   if (rc) return rc;
-  if (b == 0) {
+  if (chain_u256_is_zero(&b)) {
     m->legacy = true;
     return 0;
   }
-  for (size_t i = 0; ob_json_is(reward, OB_JSON_ARRAY) && i < reward->len && n < 16; i++) {
-    uint64_t x;
-    if (chain_json_quantity(ob_json_at(reward->items[i], 0), &x, "reward", NULL) == 0) tips[n++] = x;
-  }
+  for (size_t i = 0; ob_json_is(reward, OB_JSON_ARRAY) && i < reward->len && n < 16; i++)
+    if (chain_json_quantity_u256(ob_json_at(reward->items[i], 0), &tips[n], "reward", NULL) == 0) n++;
   /* The median of the recent median tips. */
   for (size_t i = 1; i < n; i++)
-    for (size_t j = i; j > 0 && tips[j - 1] > tips[j]; j--) {
-      uint64_t t = tips[j];
+    for (size_t j = i; j > 0 && chain_u256_cmp(&tips[j - 1], &tips[j]) > 0; j--) {
+      struct chain_u256 t = tips[j];
       tips[j] = tips[j - 1];
       tips[j - 1] = t;
     }
   m->legacy = false;
   m->base_fee = b;
-  m->tip = n ? tips[n / 2] : 0;
+  if (n) m->tip = tips[n / 2];
+  else chain_u256_from_u64(&m->tip, 0);
   m->fees_known = true;
   return 0;
 }
@@ -298,8 +320,8 @@ static void fee_history_reply(void *ud, int rc, const struct ob_json *result, co
 
 static void gas_price_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
   struct chain_txm *m = ud;
-  uint64_t gp;
-  if (rc == 0 && chain_json_quantity(result, &gp, "eth_gasPrice result", NULL) == 0) {
+  struct chain_u256 gp;
+  if (rc == 0 && chain_json_quantity_u256(result, &gp, "eth_gasPrice result", NULL) == 0) {
     m->gas_price = gp;
     if (m->legacy) m->fees_known = true;
   }
@@ -328,7 +350,7 @@ static void send_version(struct chain_txm *m, struct tx *t) {
   struct ob_buf p;
   struct ob_err err;
   struct send_ctx *ctx;
-  if (t->send_id) return; /* one in flight is enough */
+  if (t->send_id || t->rejecting) return; /* one in flight is enough */
   ctx = ob_malloc(sizeof(*ctx));
   if (!ctx) return;
   ctx->m = m;
@@ -350,10 +372,113 @@ static void send_version(struct chain_txm *m, struct tx *t) {
 
 static bool msg_has(const struct ob_err *err, const char *s) { return err && strstr(err->msg, s) != NULL; }
 
+/* Case-insensitive (nodes differ: "insufficient funds", "Insufficient funds"); s lower-case. */
+static bool msg_has_ci(const struct ob_err *err, const char *s) {
+  size_t n = strlen(s);
+  if (!err) return false;
+  for (const char *p = err->msg; *p; p++) {
+    size_t i = 0;
+    while (i < n && p[i] && (p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]) == s[i]) i++;
+    if (i == n) return true;
+  }
+  return false;
+}
+
+static void drop_failed(struct chain_txm *m, struct tx *t, const char *why) {
+  struct chain_txm_update u = {.state = CHAIN_TX_FAILED, .error = why, .bumps = t->bumps};
+  if (set_state(m, t, &u) == 0) {
+    list_remove(m, t);
+    tx_free(t);
+  } else {
+    t->rejecting = false; /* not recorded: tried again next cycle */
+  }
+}
+
+struct reject_ctx {
+  struct chain_txm *m;
+  int64_t id;
+  char why[200];
+};
+
+static void balance_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
+  struct reject_ctx *c = ud;
+  struct tx *t;
+  char why[300], addr[43];
+  struct chain_u256 bal;
+  (void)err;
+  if (rc == OB_ECANCELED) {
+    ob_free(c);
+    return;
+  }
+  t = find_id(c->m, c->id);
+  if (t) {
+    chain_addr_checksum(addr, c->m->signer.from);
+    if (rc == 0 && chain_json_quantity_u256(result, &bal, "balance", NULL) == 0) {
+      char dec[CHAIN_U256_DEC_MAX];
+      snprintf(why, sizeof(why), "insufficient funds: %s has %s wei", addr, chain_u256_to_dec(dec, &bal));
+    } else {
+      snprintf(why, sizeof(why), "insufficient funds: %s: %.200s", addr, c->why);
+    }
+    drop_failed(c->m, t, why);
+  }
+  ob_free(c);
+}
+
+/* The node refused t for a reason waiting cannot fix: it ends failed (one line for people). Only
+ * for a transaction whose one version never reached a pool: a refused bump leaves the version
+ * before it in the pool, so that one is only warned about. */
+static bool rejected_for_good(struct chain_txm *m, struct tx *t, const struct ob_err *err) {
+  bool funds = msg_has_ci(err, "insufficient funds"), intrinsic = msg_has_ci(err, "intrinsic gas too low");
+  struct reject_ctx *c;
+  char params[96];
+  if (!(funds || intrinsic) || t->nvers != 1 || t->rival || t->state != CHAIN_TX_SIGNED) return false;
+  m->counts.rejected++;
+  t->rejecting = true;
+  if (intrinsic) {
+    char why[160];
+    snprintf(why, sizeof(why), "intrinsic gas too low: gas limit %" PRIu64 " does not cover the transaction's intrinsic gas",
+             t->gas_limit);
+    drop_failed(m, t, why);
+    return true;
+  }
+  c = ob_calloc(1, sizeof(*c));
+  if (!c) {
+    drop_failed(m, t, "insufficient funds");
+    return true;
+  }
+  c->m = m;
+  c->id = t->id;
+  snprintf(c->why, sizeof(c->why), "%.150s", err->msg);
+  snprintf(params, sizeof(params), "[\"%s\",\"latest\"]", m->from_hex);
+  if (chain_rpc_call(m->rpc, "eth_getBalance", params, 0, 0, balance_reply, c, NULL, NULL) != 0) {
+    ob_free(c);
+    drop_failed(m, t, "insufficient funds");
+  }
+  return true;
+}
+
+/* "not accepted" once, then at most every 30 s per transaction with the count left out. */
+static void warn_not_accepted(struct tx *t, int rc, const struct ob_err *err) {
+  uint64_t now = ob_mono_ms();
+  if (t->warned_ms && now - t->warned_ms < 30000) {
+    t->unwarned++;
+    return;
+  }
+  if (t->unwarned)
+    OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 " nonce %" PRIu64 " not accepted (tried again; %u more times since): %s", t->id,
+            t->nonce, t->unwarned, ob_err_msg(err, rc));
+  else
+    OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 " nonce %" PRIu64 " not accepted (tried again): %s", t->id, t->nonce,
+            ob_err_msg(err, rc));
+  t->warned_ms = now;
+  t->unwarned = 0;
+}
+
 static void send_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
   struct send_ctx *ctx = ud;
   struct chain_txm *m = ctx->m;
   struct tx *t;
+  (void)result;
   if (rc == OB_ECANCELED) {
     ob_free(ctx);
     return;
@@ -373,9 +498,9 @@ static void send_reply(void *ud, int rc, const struct ob_json *result, const str
     }
     return;
   }
+  if (rejected_for_good(m, t, err)) return;
   if (msg_has(err, "base fee")) t->need_bump = true;
-  OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 " nonce %" PRIu64 " not accepted (tried again): %s", t->id, t->nonce,
-          ob_err_msg(err, rc));
+  warn_not_accepted(t, rc, err);
 }
 
 static int sign_version(struct chain_txm *m, struct tx *t, const struct fees *f, struct ob_err *err) {
@@ -388,7 +513,7 @@ static int sign_version(struct chain_txm *m, struct tx *t, const struct fees *f,
   sr.chain_id = m->o.chain_id;
   sr.nonce = t->nonce;
   sr.gas_limit = t->gas_limit;
-  sr.value_wei = t->value;
+  sr.value = t->value;
   sr.has_to = t->has_to;
   memcpy(sr.to, t->to, 20);
   sr.data = t->data;
@@ -415,6 +540,7 @@ static int sign_version(struct chain_txm *m, struct tx *t, const struct fees *f,
     rc = ob_err_set(err, OB_ENOMEM, "out of memory");
     goto out;
   }
+  t->bumps = (int)t->nvers - 1; /* bumps count versions, whichever process made them */
   if (t->state == CHAIN_TX_QUEUED) {
     t->state = CHAIN_TX_SIGNED;
     notify(m, t, v.hash);
@@ -446,7 +572,6 @@ static void bump(struct chain_txm *m, struct tx *t) {
     t->broadcast_block = m->head;
     return;
   }
-  t->bumps++;
   m->counts.bumps++;
   t->need_bump = false;
   t->broadcast_block = m->head;
@@ -553,6 +678,7 @@ static void mined(struct chain_txm *m, struct tx *t) {
   uint64_t depth = m->head >= t->seen_block ? m->head - t->seen_block + 1 : 0;
   struct chain_txm_update u = {0};
   bool moved = !t->mined || strcmp(t->block_hash, t->seen_block_hash) != 0;
+  t->unproven = false; /* its receipt, seen by this process */
   t->mined = true;
   snprintf(t->mined_hash, sizeof(t->mined_hash), "%s", t->seen_hash);
   snprintf(t->block_hash, sizeof(t->block_hash), "%s", t->seen_block_hash);
@@ -588,6 +714,7 @@ static void mined(struct chain_txm *m, struct tx *t) {
 static void decide(struct chain_txm *m, struct tx *t) {
   if (t->checks < 0) return;
   if (t->seen_receipt) {
+    t->consumed_seen = 0;
     if (t->seen_owner != t) rival_won(m, t);
     else mined(m, t);
     return;
@@ -597,6 +724,7 @@ static void decide(struct chain_txm *m, struct tx *t) {
     OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 " nonce %" PRIu64 " dropped by a reorg: sending it again", t->id, t->nonce);
     m->counts.reorgs++;
     t->mined = false;
+    t->unproven = false;
     t->broadcast_block = m->head;
     if (t->state == CHAIN_TX_CONFIRMED) set_simple(m, t, CHAIN_TX_BROADCAST);
     m->counts.resent++;
@@ -604,7 +732,9 @@ static void decide(struct chain_txm *m, struct tx *t) {
     return;
   }
   if (m->latest_nonce > t->nonce) {
-    /* The chain used this nonce for a transaction that is none of ours. */
+    /* The chain used this nonce for a transaction that is none of ours. Seen twice in a row: a
+     * node may report the new nonce a moment before the receipt of the block that used it. */
+    if (++t->consumed_seen < 2) return;
     struct chain_txm_update u = {.state = CHAIN_TX_FAILED, .error = "nonce consumed by a transaction obridge did not send"};
     OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 ": nonce %" PRIu64 " consumed elsewhere", t->id, t->nonce);
     if (set_state(m, t, &u) == 0) {
@@ -692,6 +822,7 @@ int chain_txm_new(struct chain_txm **out, struct chain_rpc *rpc, const struct ch
   m->rpc = rpc;
   m->o = *o;
   if (!m->o.check_interval_ms) m->o.check_interval_ms = 250;
+  if (!m->o.start_timeout_ms) m->o.start_timeout_ms = 30000;
   if (!m->o.confirmations) m->o.confirmations = 1;
   if (m->o.finality_blocks < m->o.confirmations) m->o.finality_blocks = m->o.confirmations;
   m->signer = *signer;
@@ -732,7 +863,9 @@ static void load_one(void *ud, const struct chain_txm_loaded *l) {
   t->id = l->id;
   t->nonce = l->nonce;
   t->state = l->state;
+  t->unproven = l->state == CHAIN_TX_CONFIRMED;
   for (size_t i = 0; i < l->nvers && !lc->rc; i++) lc->rc = tx_add_ver(t, &l->vers[i]);
+  t->bumps = t->nvers ? (int)t->nvers - 1 : 0;
   if (l->mined_hash[0]) {
     t->mined = true;
     snprintf(t->mined_hash, sizeof(t->mined_hash), "%s", l->mined_hash);
@@ -764,16 +897,32 @@ static void load_one(void *ud, const struct chain_txm_loaded *l) {
   list_insert(lc->m, t);
 }
 
-static int sync_quantity(struct chain_txm *m, const char *method, const char *params, uint64_t *out, struct ob_err *err) {
+/* Milliseconds left before the start deadline (at least 1); 0 when it has passed. */
+static unsigned left_ms(uint64_t deadline) {
+  uint64_t now = ob_mono_ms();
+  return now >= deadline ? 0 : (unsigned)(deadline - now);
+}
+
+/* A call's result before the deadline; *v is the caller's (ob_json_free), NULL on failure. */
+static int sync_json(struct chain_txm *m, const char *method, const char *params, uint64_t deadline, struct ob_json **v,
+                     struct ob_err *err) {
   struct ob_buf b;
-  struct ob_json *v = NULL;
   int rc;
-  ob_buf_init(&b, 1 << 10);
-  rc = chain_rpc_call_sync(m->rpc, method, params, 0, 0, &b, err);
-  if (!rc) rc = ob_json_parse(&v, b.buf, b.len, NULL, err);
+  *v = NULL;
+  if (!left_ms(deadline)) return ob_err_set(err, OB_ETIMEDOUT, "%s: timed out", method);
+  ob_buf_init(&b, 1 << 16);
+  rc = chain_rpc_call_sync(m->rpc, method, params, 0, left_ms(deadline), &b, err);
+  if (!rc) rc = ob_json_parse(v, b.buf, b.len, NULL, err);
+  ob_buf_release(&b);
+  return rc;
+}
+
+static int sync_quantity(struct chain_txm *m, const char *method, const char *params, uint64_t deadline, uint64_t *out,
+                         struct ob_err *err) {
+  struct ob_json *v;
+  int rc = sync_json(m, method, params, deadline, &v, err);
   if (!rc) rc = chain_json_quantity(v, out, method, err);
   ob_json_free(v);
-  ob_buf_release(&b);
   return rc;
 }
 
@@ -803,27 +952,27 @@ static int fill_gaps(struct chain_txm *m, uint64_t chain_latest, struct ob_err *
 int chain_txm_start(struct chain_txm *m, struct ob_err *err) {
   struct load_ctx lc = {m, 0};
   char params[96];
-  uint64_t latest, pending;
-  int rc = chain_rpc_wait(m->rpc, CHAIN_WAIT_READY, 30000, err);
+  uint64_t latest, pending, deadline = ob_mono_ms() + m->o.start_timeout_ms;
+  int rc = chain_rpc_wait(m->rpc, CHAIN_WAIT_READY, m->o.start_timeout_ms, err);
   if (rc) return rc;
-  if ((rc = sync_quantity(m, "eth_blockNumber", "[]", &m->head, err)) != 0) return rc;
+  if ((rc = sync_quantity(m, "eth_blockNumber", "[]", deadline, &m->head, err)) != 0) return rc;
   snprintf(params, sizeof(params), "[\"%s\",\"latest\"]", m->from_hex);
-  if ((rc = sync_quantity(m, "eth_getTransactionCount", params, &latest, err)) != 0) return rc;
+  if ((rc = sync_quantity(m, "eth_getTransactionCount", params, deadline, &latest, err)) != 0) return rc;
   snprintf(params, sizeof(params), "[\"%s\",\"pending\"]", m->from_hex);
-  if ((rc = sync_quantity(m, "eth_getTransactionCount", params, &pending, err)) != 0) return rc;
+  if ((rc = sync_quantity(m, "eth_getTransactionCount", params, deadline, &pending, err)) != 0) return rc;
   m->latest_nonce = latest;
   m->floor = pending > latest ? pending : latest;
   {
-    struct ob_buf b;
-    struct ob_json *v = NULL;
-    ob_buf_init(&b, 1 << 16);
-    rc = chain_rpc_call_sync(m->rpc, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", 0, 0, &b, err);
-    if (!rc) rc = ob_json_parse(&v, b.buf, b.len, NULL, err);
+    struct ob_json *v;
+    rc = sync_json(m, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", deadline, &v, err);
     if (!rc) rc = parse_fee_history(m, v, err);
     ob_json_free(v);
-    ob_buf_release(&b);
+    if (!rc && m->legacy) {
+      rc = sync_json(m, "eth_gasPrice", "[]", deadline, &v, err);
+      if (!rc) rc = chain_json_quantity_u256(v, &m->gas_price, "eth_gasPrice", err);
+      ob_json_free(v);
+    }
     if (rc) return rc;
-    if (m->legacy && (rc = sync_quantity(m, "eth_gasPrice", "[]", &m->gas_price, err)) != 0) return rc;
     m->fees_known = true;
     m->fee_block = m->head;
   }
@@ -894,18 +1043,21 @@ int chain_txm_supersede(struct chain_txm *m, int64_t id, const struct chain_txm_
 
 void chain_txm_counts(struct chain_txm *m, struct chain_txm_counts *out) {
   struct chain_txm_counts c = m->counts;
-  c.queued = c.signed_ = c.broadcast = c.confirmed = 0;
+  c.queued = c.signed_ = c.broadcast = c.confirmed = c.unproven = 0;
   for (struct tx *t = m->txs; t; t = t->next) {
     if (t->state == CHAIN_TX_QUEUED) c.queued++;
     else if (t->state == CHAIN_TX_SIGNED) c.signed_++;
     else if (t->state == CHAIN_TX_BROADCAST) c.broadcast++;
     else if (t->state == CHAIN_TX_CONFIRMED) c.confirmed++;
+    if (t->state == CHAIN_TX_CONFIRMED && t->unproven) c.unproven++;
   }
   *out = c;
 }
 
 bool chain_txm_idle(struct chain_txm *m) {
   for (struct tx *t = m->txs; t; t = t->next)
-    if (t->state == CHAIN_TX_QUEUED || t->state == CHAIN_TX_SIGNED || t->state == CHAIN_TX_BROADCAST) return false;
+    if (t->state == CHAIN_TX_QUEUED || t->state == CHAIN_TX_SIGNED || t->state == CHAIN_TX_BROADCAST ||
+        (t->state == CHAIN_TX_CONFIRMED && t->unproven))
+      return false;
   return true;
 }

@@ -23,12 +23,12 @@ static int sign(void *ud, const struct chain_txm_sign_req *r, struct ob_buf *raw
   tx.chain_id = r->chain_id;
   tx.nonce = r->nonce;
   tx.gas_limit = r->gas_limit;
-  chain_u256_from_u64(&tx.value, r->value_wei);
+  tx.value = r->value;
   if (r->legacy) {
-    chain_u256_from_u64(&tx.gas_price, r->gas_price);
+    tx.gas_price = r->gas_price;
   } else {
-    chain_u256_from_u64(&tx.max_fee, r->max_fee);
-    chain_u256_from_u64(&tx.max_priority_fee, r->max_priority_fee);
+    tx.max_fee = r->max_fee;
+    tx.max_priority_fee = r->max_priority_fee;
   }
   tx.has_to = r->has_to;
   memcpy(tx.to, r->to, 20);

@@ -2,7 +2,7 @@
  * foreign_loops). The only file that includes libwebsockets.h.
  *
  * A struct ws_conn is freed when both lws is done with its wsi (LWS_CALLBACK_WSI_DESTROY) and
- * the client has called chain__conn_close. Messages arrive in rx_buffer_size pieces and are reassembled up
+ * the client has called chain__ws_close. Messages arrive in rx_buffer_size pieces and are reassembled up
  * to max_message bytes; a larger one is counted, dropped and reported with its first bytes (so
  * the client can still match its id). */
 #include <libwebsockets.h>
@@ -14,6 +14,7 @@
 #include "ob/core/err.h"
 #include "ob/core/log.h"
 #include "ob/core/util.h"
+#include "loop_int.h"
 #include "rpc_int.h"
 
 #define RX_CHUNK 65536
@@ -46,7 +47,7 @@ struct ws_conn {
   struct out_msg *qhead, *qtail;
   bool ping_pending;
   bool established;
-  bool user_closed; /* chain__conn_close was called: no more callbacks */
+  bool user_closed; /* chain__ws_close was called: no more callbacks */
   bool notified;    /* on_close was called */
   bool in_connect;  /* inside lws_client_connect_via_info */
   bool destroyed;   /* lws destroyed the wsi while in_connect */
@@ -170,7 +171,7 @@ static int handle(struct lws *wsi, enum lws_callback_reasons reason, struct ws_c
   case LWS_CALLBACK_WSI_DESTROY:
     if (!c) break;
     c->in_cb--; /* c may be freed below: the caller must not look at it again */
-    /* The client always calls chain__conn_close, also after on_close (maybe from inside it):
+    /* The client always calls chain__ws_close, also after on_close (maybe from inside it):
      * free on the later of the two. */
     c->wsi = NULL;
     if (c->in_connect) {
@@ -246,6 +247,11 @@ int chain__ws_ctx_new(struct chain__ws_ctx **out, struct chain_loop *loop, bool 
   if (tls && ca_file) info.client_ssl_ca_filepath = ca_file; /* else the system trust store */
   info.gid = -1;
   info.uid = -1;
+  /* Our own timers bound every wait (connect_timeout_ms the handshake, request timeouts and
+   * keepalive after it). lws's defaults (5 s) would close a slow handshake first, and then all we
+   * could say is "closed before the websocket handshake completed" instead of "timed out". */
+  info.timeout_secs = 3600;
+  info.connect_timeout_secs = 3600;
   info.pcontext = &c->lws; /* lws clears it when a destroy on our loop has completed */
   c->lws = lws_create_context(&info);
   if (!c->lws) {

@@ -28,7 +28,6 @@ static int nibble(char c) {
   return -1;
 }
 
-bool ob_hex_is_digit(char c) { return nibble(c) >= 0; }
 
 static size_t skip_prefix(const char *text, size_t len) {
   return (len >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) ? 2 : 0;

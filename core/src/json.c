@@ -330,7 +330,7 @@ int ob_json_u64(const struct ob_json *v, uint64_t *out, struct ob_err *err) {
 }
 
 int ob_json_i64(const struct ob_json *v, int64_t *out, struct ob_err *err) {
-  uint64_t mag;
+  uint64_t mag = 0; /* set when rc is 0; gcc -O3 cannot see it through ob_json_u64 */
   struct ob_json tmp;
   bool neg;
   int rc;

@@ -14,16 +14,18 @@
 enum ob_log_level ob_log_min_level = OB_LOG_INFO;
 static void (*log_sink)(void *, const char *, size_t);
 static void *log_sink_ud;
+static void (*log_before)(void *);
+static void *log_before_ud;
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "off"};
 
 void ob_log_set_level(enum ob_log_level lvl) { ob_log_min_level = lvl; }
 
-const char *ob_log_level_name(enum ob_log_level lvl) {
+static const char *ob_log_level_name(enum ob_log_level lvl) {
   return (unsigned)lvl <= OB_LOG_OFF ? level_names[lvl] : "?";
 }
 
-int ob_log_parse_level(const char *s, enum ob_log_level *out) {
+int ob_log_parse_level(enum ob_log_level *out, const char *s) {
   for (int i = 0; i <= OB_LOG_OFF; i++) {
     if (strcasecmp(s, level_names[i]) == 0) {
       *out = (enum ob_log_level)i;
@@ -38,7 +40,12 @@ void ob_log_set_sink(void (*fn)(void *, const char *, size_t), void *ud) {
   log_sink_ud = ud;
 }
 
-bool ob_log_key_is_secret(const char *key) {
+void ob_log_set_before_write(void (*fn)(void *ud), void *ud) {
+  log_before = fn;
+  log_before_ud = ud;
+}
+
+static bool ob_log_key_is_secret(const char *key) {
   static const char *const secret[] = {"password", "passphrase", "secret", "private_key",
                                        "privkey", "key", "token", "authorization", "mnemonic"};
   if (key[0] == '!') return true;
@@ -80,6 +87,7 @@ static void add_head(struct ob_buf *b, enum ob_log_level lvl, const char *sys) {
 
 static void emit(struct ob_buf *b) {
   ob_buf_addch(b, '\n');
+  if (log_before) log_before(log_before_ud);
   if (log_sink) {
     log_sink(log_sink_ud, b->buf, b->len);
   } else {

@@ -20,15 +20,15 @@ void ob_sha256_update(struct ob_sha256 *h, const void *data, size_t len) {
   if (len) EVP_DigestUpdate(h->md, data, len);
 }
 
+static void release(struct ob_sha256 *h) {
+  EVP_MD_CTX_free(h->md);
+  h->md = NULL;
+}
+
 void ob_sha256_final(struct ob_sha256 *h, uint8_t hash32[32]) {
   unsigned int n = 32;
   EVP_DigestFinal_ex(h->md, hash32, &n);
-  ob_sha256_release(h);
-}
-
-void ob_sha256_release(struct ob_sha256 *h) {
-  EVP_MD_CTX_free(h->md);
-  h->md = NULL;
+  release(h);
 }
 
 void ob_sha256(uint8_t hash32[32], const void *data, size_t len) {

@@ -19,7 +19,6 @@ static uint64_t clock_ns(clockid_t id) {
 
 uint64_t ob_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t ob_mono_ms(void) { return ob_mono_ns() / 1000000u; }
-uint64_t ob_unix_ms(void) { return clock_ns(CLOCK_REALTIME) / 1000000u; }
 uint64_t ob_unix_s(void) { return clock_ns(CLOCK_REALTIME) / 1000000000u; }
 
 void ob_sleep_ms(uint64_t ms) {
@@ -28,7 +27,7 @@ void ob_sleep_ms(uint64_t ms) {
   }
 }
 
-int ob_parse_u64(const char *s, uint64_t *out, const char *what, struct ob_err *err) {
+int ob_parse_u64(uint64_t *out, const char *s, const char *what, struct ob_err *err) {
   uint64_t v = 0;
   if (!s || !*s) return ob_err_set(err, OB_EINVAL, "%s: expected a decimal integer, got ''", what);
   for (const char *p = s; *p; p++) {
@@ -119,6 +118,39 @@ bool ob_str_starts(const char *s, const char *prefix) {
 bool ob_str_ends(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
   return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+/* Optimal string alignment distance, capped: words longer than 63 bytes are never close. */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), d[64][64];
+  if (la >= 64 || lb >= 64) return SIZE_MAX;
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+const char *ob_str_nearest(const char *word, const char *(*get)(const void *ctx, size_t i), const void *ctx,
+                           size_t n) {
+  size_t len = strlen(word), limit = len <= 4 ? 1 : len <= 8 ? 2 : 3, best = SIZE_MAX, prefixed = 0;
+  const char *pick = NULL, *prefix = NULL;
+  if (!len) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *c = get(ctx, i);
+    size_t dist = edit_distance(word, c);
+    if (dist <= limit && dist < best) best = dist, pick = c;
+    if (strncmp(c, word, len) == 0 && len >= 2) prefixed++, prefix = c;
+  }
+  if (pick) return pick;
+  return prefixed == 1 ? prefix : NULL;
 }
 
 bool ob_ct_equal(const void *a, const void *b, size_t n) {

@@ -96,7 +96,8 @@ void db_close(struct db *db) {
   ob_free(db);
 }
 
-int db_reconnect(struct db *db, struct ob_err *err) {
+/* Drop and re-establish the connection. */
+static int reconnect(struct db *db, struct ob_err *err) {
   OB_LOG(OB_LOG_WARN, "db", "reconnecting", "url", db->redacted, NULL);
   return connect_now(db, err);
 }
@@ -155,14 +156,14 @@ static int exec_retry(struct db *db, struct db_res **res, unsigned flags, const 
   int rc;
   if (res) *res = NULL;
   if (PQstatus(db->conn) != CONNECTION_OK && !db->in_tx) {
-    rc = db_reconnect(db, err);
+    rc = reconnect(db, err);
     if (rc) return rc;
   }
   rc = exec_once(db, res, sql, nparams, params, err);
   if (rc == OB_EUNREACH && !db->in_tx && (flags & DB_RETRY)) {
     /* The server went away (restart, failover): one reconnect, then the same statement again. */
     for (int attempt = 0; attempt < 20; attempt++) {
-      rc = db_reconnect(db, err);
+      rc = reconnect(db, err);
       if (rc == 0) break;
       ob_sleep_ms(250);
     }
@@ -182,13 +183,11 @@ int db_exec_script(struct db *db, const char *sql, struct ob_err *err) {
 }
 
 size_t db_res_rows(const struct db_res *r) { return r ? (size_t)PQntuples(r->r) : 0; }
-size_t db_res_cols(const struct db_res *r) { return r ? (size_t)PQnfields(r->r) : 0; }
 const char *db_res_get(const struct db_res *r, size_t row, size_t col) {
   if (!r || PQgetisnull(r->r, (int)row, (int)col)) return NULL;
   return PQgetvalue(r->r, (int)row, (int)col);
 }
 const char *db_res_name(const struct db_res *r, size_t col) { return PQfname(r->r, (int)col); }
-int db_res_col(const struct db_res *r, const char *name) { return PQfnumber(r->r, name); }
 const char *db_res_cmd_tuples(const struct db_res *r) { return r ? PQcmdTuples(r->r) : ""; }
 void db_res_free(struct db_res *r) {
   if (!r) return;
@@ -214,7 +213,7 @@ int db_tx(struct db *db, int (*fn)(struct db *, void *, struct ob_err *), void *
         continue;
       if (rc == OB_EUNREACH && lost) {
         /* Nothing was committed: reconnect and run the transaction again. */
-        if (db_reconnect(db, NULL) == 0) continue;
+        if (reconnect(db, NULL) == 0) continue;
       }
       return rc;
     }

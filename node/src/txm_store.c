@@ -12,6 +12,7 @@
 #include "ob/core/util.h"
 #include "ob/db/db.h"
 #include "ob/node/chain_store.h"
+#include "ob/node/txm_store.h"
 
 struct u64s {
   char v[8][24];
@@ -31,7 +32,14 @@ static char *hex_of(const uint8_t *p, size_t n) {
 static int parse_u64_col(const struct db_res *res, size_t row, size_t col, uint64_t *out, struct ob_err *err) {
   const char *v = db_res_get(res, row, col);
   *out = 0;
-  return v ? ob_parse_u64(v, out, db_res_name(res, col), err) : 0;
+  return v ? ob_parse_u64(out, v, db_res_name(res, col), err) : 0;
+}
+
+/* A numeric(78,0) column read as text; NULL is 0. */
+static int parse_u256_col(const struct db_res *res, size_t row, size_t col, struct chain_u256 *out, struct ob_err *err) {
+  const char *v = db_res_get(res, row, col);
+  chain_u256_from_u64(out, 0);
+  return v ? chain_u256_parse(out, v, db_res_name(res, col), err) : 0;
 }
 
 /* ---- insert ---- */
@@ -45,16 +53,50 @@ struct ins {
   bool existed;
 };
 
+/* Append "what A (now B)" to the list of differences. */
+static void differs(struct ob_buf *d, const char *what, const char *was, const char *now) {
+  if (d->len) ob_buf_add(d, ", ", 2);
+  ob_buf_addf(d, "%s %s (now %s)", what, was, now);
+}
+
+/* The key's transaction of this sender, if any: the same request returns it; another request is
+ * refused, naming what differs (as payment APIs do). */
 static int find_key(struct db *db, struct ins *in, struct ob_err *err) {
+  struct u64s s;
   struct db_res *res = NULL;
-  const char *p[1] = {in->r->key};
-  int rc = db_exec(db, &res, 0, "SELECT id, nonce FROM chain_txs WHERE idem_key = $1", 1, p, err);
+  const struct chain_txm_req *r = in->r;
+  const char *p[3] = {u64s(&s, 0, in->x->chain_id), in->x->from, r->key};
+  int rc = db_exec(db, &res, 0,
+                   "SELECT id, nonce, to_addr, value_wei::text, encode(data, 'hex'), gas_limit FROM chain_txs "
+                   "WHERE chain_id = $1 AND from_addr = $2 AND idem_key = $3 ORDER BY id LIMIT 1", 3, p, err);
   if (!rc && db_res_rows(res) == 1) {
-    uint64_t id = 0;
+    uint64_t id = 0, gas = 0;
+    char to[43] = "", val[CHAIN_U256_DEC_MAX], gasnow[24], *hex = hex_of(r->data, r->data_len);
+    const char *was_to = db_res_get(res, 0, 2), *was_hex = db_res_get(res, 0, 4);
+    struct ob_buf d;
+    ob_buf_init(&d, 4096);
     in->existed = true;
     rc = parse_u64_col(res, 0, 0, &id, err);
     if (!rc) rc = parse_u64_col(res, 0, 1, &in->nonce, err);
+    if (!rc) rc = parse_u64_col(res, 0, 5, &gas, err);
     in->id = (int64_t)id;
+    if (r->has_to) ob_hex_encode0x(to, r->to, 20);
+    chain_u256_to_dec(val, &r->value);
+    snprintf(gasnow, sizeof(gasnow), "%" PRIu64, r->gas_limit);
+    if (!hex) rc = rc ? rc : ob_err_set(err, OB_ENOMEM, "out of memory");
+    if (!rc && strcmp(was_to ? was_to : "", to) != 0)
+      differs(&d, "to", was_to ? was_to : "(contract creation)", r->has_to ? to : "(contract creation)");
+    if (!rc && strcmp(db_res_get(res, 0, 3), val) != 0) differs(&d, "value", db_res_get(res, 0, 3), val);
+    if (!rc && strcmp(was_hex, hex) != 0) {
+      if (d.len) ob_buf_add(&d, ", ", 2);
+      ob_buf_addf(&d, "data of %zu bytes (now %zu other bytes)", strlen(was_hex) / 2, r->data_len);
+    }
+    if (!rc && gas != r->gas_limit) differs(&d, "gas limit", db_res_get(res, 0, 5), gasnow);
+    if (!rc && d.len)
+      rc = ob_err_set(err, OB_EINVAL, "idempotency key '%s' was used by tx %" PRIu64 " for a different request: %s", r->key,
+                      id, d.buf);
+    ob_buf_release(&d);
+    ob_free(hex);
   }
   db_res_free(res);
   return rc;
@@ -85,7 +127,7 @@ static int take_nonce(struct db *db, struct ins *in, struct ob_err *err) {
 static int insert_row(struct db *db, const struct chain_txm_req *r, struct node_chain_db *x, uint64_t nonce,
                       int64_t replaces, int64_t *id, struct ob_err *err) {
   struct u64s s;
-  char to[43], *data = hex_of(r->data, r->data_len), rep[24];
+  char to[43], *data = hex_of(r->data, r->data_len), rep[24], val[CHAIN_U256_DEC_MAX];
   struct db_res *res = NULL;
   const char *p[10];
   uint64_t v = 0;
@@ -97,7 +139,7 @@ static int insert_row(struct db *db, const struct chain_txm_req *r, struct node_
   p[1] = x->from;
   p[2] = u64s(&s, 1, nonce);
   p[3] = r->has_to ? to : NULL;
-  p[4] = u64s(&s, 2, r->value_wei);
+  p[4] = chain_u256_to_dec(val, &r->value);
   p[5] = data;
   p[6] = u64s(&s, 3, r->gas_limit);
   p[7] = r->purpose ? r->purpose : "";
@@ -156,8 +198,7 @@ struct ver_ctx {
 
 static int ver_fn(struct db *db, void *ud, struct ob_err *err) {
   struct ver_ctx *c = ud;
-  struct u64s s;
-  char id[24], version[16], *raw = hex_of(c->v->raw, c->v->raw_len);
+  char id[24], version[16], fee[3][CHAIN_U256_DEC_MAX], *raw = hex_of(c->v->raw, c->v->raw_len);
   const char *p[7];
   int rc;
   if (!raw) return ob_err_set(err, OB_ENOMEM, "out of memory");
@@ -167,15 +208,18 @@ static int ver_fn(struct db *db, void *ud, struct ob_err *err) {
   p[1] = version;
   p[2] = c->v->hash;
   p[3] = raw;
-  p[4] = c->v->legacy ? NULL : u64s(&s, 0, c->v->max_fee);
-  p[5] = c->v->legacy ? NULL : u64s(&s, 1, c->v->max_priority_fee);
-  p[6] = c->v->legacy ? u64s(&s, 2, c->v->gas_price) : NULL;
+  p[4] = c->v->legacy ? NULL : chain_u256_to_dec(fee[0], &c->v->max_fee);
+  p[5] = c->v->legacy ? NULL : chain_u256_to_dec(fee[1], &c->v->max_priority_fee);
+  p[6] = c->v->legacy ? chain_u256_to_dec(fee[2], &c->v->gas_price) : NULL;
   rc = db_exec(db, NULL, 0,
                "INSERT INTO chain_tx_versions (tx_id, version, hash, raw, max_fee_wei, max_priority_fee_wei, gas_price_wei) "
                "VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6, $7)", 7, p, err);
   ob_free(raw);
-  if (!rc) rc = db_exec(db, NULL, 0, "UPDATE chain_txs SET state = 'signed', updated_at = now() WHERE id = $1 AND state = 'queued'",
-                        1, p, err);
+  /* bumps counts versions, whichever process made them */
+  if (!rc) rc = db_exec(db, NULL, 0,
+                        "UPDATE chain_txs SET state = CASE WHEN state = 'queued' THEN 'signed' ELSE state END, "
+                        "bumps = GREATEST(bumps, $2::integer), updated_at = now() WHERE id = $1",
+                        2, p, err);
   return rc;
 }
 
@@ -203,13 +247,24 @@ static int st_update(void *ud, int64_t id, const struct chain_txm_update *u, str
   p[7] = u->error;
   p[8] = u64s(&s, 2, u->broadcast_block);
   p[9] = u64s(&s, 3, (uint64_t)u->bumps);
+  int rc;
   /* Safe to repeat: it sets the same values again. */
-  return db_exec(x->db, NULL, DB_RETRY,
+  rc = db_exec(x->db, NULL, DB_RETRY,
                  "UPDATE chain_txs SET state = $2, mined_hash = $3, block_number = $4, block_hash = $5, "
                  "receipt_status = $6, gas_used = $7, error = $8, "
                  "broadcast_block = CASE WHEN $2 = 'broadcast' THEN $9::bigint ELSE broadcast_block END, "
                  "bumps = GREATEST(bumps, $10::integer), updated_at = now() WHERE id = $1",
                  10, p, err);
+  /* Refused for good and never mined: its nonce was not used. If it was the last one handed out,
+   * the next transaction takes it (else every later one would wait behind a gap). */
+  if (!rc && u->state == CHAIN_TX_FAILED && !mined)
+    rc = db_exec(x->db, NULL, DB_RETRY,
+                 "UPDATE chain_nonces n SET next_nonce = t.nonce FROM chain_txs t WHERE t.id = $1 "
+                 "AND n.chain_id = t.chain_id AND n.address = t.from_addr AND n.next_nonce = t.nonce + 1 "
+                 "AND NOT EXISTS (SELECT 1 FROM chain_txs o WHERE o.chain_id = t.chain_id AND o.from_addr = t.from_addr "
+                 "AND o.nonce = t.nonce AND o.state <> 'failed' AND o.state <> 'superseded')",
+                 1, p, err);
+  return rc;
 }
 
 struct sup_ctx {
@@ -262,7 +317,7 @@ static int load_versions(struct db *db, const char *id, struct chain_txm_loaded 
   struct chain_txm_ver *v;
   size_t n;
   int rc = db_exec(db, &res, 0,
-                   "SELECT hash, encode(raw, 'hex'), max_fee_wei, max_priority_fee_wei, gas_price_wei "
+                   "SELECT hash, encode(raw, 'hex'), max_fee_wei::text, max_priority_fee_wei::text, gas_price_wei::text "
                    "FROM chain_tx_versions WHERE tx_id = $1 ORDER BY version", 1, p, err);
   if (rc) return rc;
   n = db_res_rows(res);
@@ -275,9 +330,9 @@ static int load_versions(struct db *db, const char *id, struct chain_txm_loaded 
     rc = ob_hex_decode_alloc(&raw, &v[i].raw_len, h, strlen(h), err);
     v[i].raw = raw;
     v[i].legacy = db_res_get(res, i, 2) == NULL;
-    if (!rc) rc = parse_u64_col(res, i, 2, &v[i].max_fee, err);
-    if (!rc) rc = parse_u64_col(res, i, 3, &v[i].max_priority_fee, err);
-    if (!rc) rc = parse_u64_col(res, i, 4, &v[i].gas_price, err);
+    if (!rc) rc = parse_u256_col(res, i, 2, &v[i].max_fee, err);
+    if (!rc) rc = parse_u256_col(res, i, 3, &v[i].max_priority_fee, err);
+    if (!rc) rc = parse_u256_col(res, i, 4, &v[i].gas_price, err);
   }
   db_res_free(res);
   l->vers = v;
@@ -299,9 +354,9 @@ static int load_row(struct db *db, const struct db_res *res, size_t i, struct ch
   memset(l, 0, sizeof(*l));
   rc = parse_u64_col(res, i, 0, &id, err);
   if (!rc) rc = parse_u64_col(res, i, 1, &l->nonce, err);
-  if (!rc) rc = chain_tx_state_parse(db_res_get(res, i, 2), &l->state);
+  if (!rc) rc = chain_tx_state_parse(&l->state, db_res_get(res, i, 2));
   if (!rc && to) rc = ob_hex_decode_fixed(l->req.to, 20, to, err), l->req.has_to = true;
-  if (!rc) rc = parse_u64_col(res, i, 4, &l->req.value_wei, err);
+  if (!rc) rc = chain_u256_parse(&l->req.value, db_res_get(res, i, 4), "value_wei", err);
   if (!rc) rc = ob_hex_decode_alloc(data, &l->req.data_len, hex, strlen(hex), err);
   if (!rc) rc = parse_u64_col(res, i, 6, &l->req.gas_limit, err);
   if (!rc) rc = parse_u64_col(res, i, 7, &rep, err);
@@ -364,4 +419,137 @@ void node_chain_txm_store(struct chain_txm_store *out, struct node_chain_db *ctx
   out->supersede = st_supersede;
   out->load_active = st_load_active;
   out->next_nonce = st_next_nonce;
+}
+
+/* ---- the queries of `obridge tx` ---- */
+
+#define TX_ROW_SELECT                                                                                       \
+  "SELECT id, chain_id, nonce, state, from_addr, coalesce(to_addr, ''), value_wei::text, gas_limit, purpose, " \
+  "idem_key, coalesce(replaces, 0), coalesce(mined_hash, ''), coalesce(block_number, 0), "                    \
+  "coalesce(receipt_status, -1), coalesce(gas_used, 0), error, bumps, "                                       \
+  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "                                \
+  "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "                                \
+  "coalesce((SELECT string_agg(hash, ',' ORDER BY version) FROM chain_tx_versions v WHERE v.tx_id = t.id), '') " \
+  ", f.version, f.max_fee_wei::text, f.max_priority_fee_wei::text, f.gas_price_wei::text "                     \
+  "FROM chain_txs t LEFT JOIN LATERAL (SELECT version, max_fee_wei, max_priority_fee_wei, gas_price_wei "      \
+  "FROM chain_tx_versions v WHERE v.tx_id = t.id ORDER BY (v.hash = t.mined_hash) IS TRUE DESC, version DESC " \
+  "LIMIT 1) f ON true "
+
+static char *dup_or_null(const char *s) {
+  char *d;
+  size_t n;
+  if (!s) return NULL;
+  n = strlen(s);
+  d = ob_malloc(n + 1);
+  if (d) memcpy(d, s, n + 1);
+  return d;
+}
+
+static int parse_i64_col(const struct db_res *res, size_t row, size_t col, int64_t *out, struct ob_err *err) {
+  const char *v = db_res_get(res, row, col);
+  uint64_t u = 0;
+  int rc;
+  bool neg = v && v[0] == '-';
+  *out = 0;
+  if (!v) return 0;
+  rc = ob_parse_u64(&u, neg ? v + 1 : v, db_res_name(res, col), err);
+  if (!rc) *out = neg ? -(int64_t)u : (int64_t)u;
+  return rc;
+}
+
+static int row_of(const struct db_res *res, size_t i, struct node_tx_row *r, struct ob_err *err) {
+  uint64_t bumps = 0;
+  int64_t status = -1;
+  const char *hashes = db_res_get(res, i, 19);
+  int rc = parse_i64_col(res, i, 0, &r->id, err);
+  if (!rc) rc = parse_u64_col(res, i, 1, &r->chain_id, err);
+  if (!rc) rc = parse_u64_col(res, i, 2, &r->nonce, err);
+  snprintf(r->state, sizeof(r->state), "%s", db_res_get(res, i, 3));
+  snprintf(r->from, sizeof(r->from), "%s", db_res_get(res, i, 4));
+  snprintf(r->to, sizeof(r->to), "%s", db_res_get(res, i, 5));
+  if (!rc) rc = chain_u256_parse(&r->value, db_res_get(res, i, 6), "value_wei", err);
+  if (!rc) rc = parse_u64_col(res, i, 7, &r->gas_limit, err);
+  r->purpose = dup_or_null(db_res_get(res, i, 8));
+  r->key = dup_or_null(db_res_get(res, i, 9));
+  if (!rc) rc = parse_i64_col(res, i, 10, &r->replaces, err);
+  snprintf(r->mined_hash, sizeof(r->mined_hash), "%s", db_res_get(res, i, 11));
+  if (!rc) rc = parse_u64_col(res, i, 12, &r->block_number, err);
+  if (!rc) rc = parse_i64_col(res, i, 13, &status, err);
+  r->receipt_status = (int)status;
+  if (!rc) rc = parse_u64_col(res, i, 14, &r->gas_used, err);
+  r->error = dup_or_null(db_res_get(res, i, 15));
+  if (!rc) rc = parse_u64_col(res, i, 16, &bumps, err);
+  r->bumps = (int)bumps;
+  r->has_fees = db_res_get(res, i, 20) != NULL;
+  r->legacy = r->has_fees && db_res_get(res, i, 21) == NULL;
+  if (!rc) rc = parse_u256_col(res, i, 21, &r->max_fee, err);
+  if (!rc) rc = parse_u256_col(res, i, 22, &r->max_priority_fee, err);
+  if (!rc) rc = parse_u256_col(res, i, 23, &r->gas_price, err);
+  snprintf(r->created_at, sizeof(r->created_at), "%s", db_res_get(res, i, 17));
+  snprintf(r->updated_at, sizeof(r->updated_at), "%s", db_res_get(res, i, 18));
+  if (!rc && !r->purpose) rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+  if (!rc && hashes[0]) {
+    size_t n = 1;
+    for (const char *p = hashes; *p; p++) n += *p == ',';
+    r->hashes = ob_calloc(n, sizeof(*r->hashes));
+    if (!r->hashes) return ob_err_set(err, OB_ENOMEM, "out of memory");
+    for (const char *p = hashes; *p && r->nhashes < n;) {
+      size_t len = strcspn(p, ",");
+      snprintf(r->hashes[r->nhashes++], sizeof(r->hashes[0]), "%.*s", (int)(len < 66 ? len : 66), p);
+      p += len + (p[len] == ',');
+    }
+  }
+  return rc;
+}
+
+static int rows_of(struct db *db, const char *sql, int n, const char *const *p, struct node_tx_rows *out,
+                   struct ob_err *err) {
+  struct db_res *res = NULL;
+  int rc = db_exec(db, &res, DB_RETRY, sql, n, p, err);
+  if (!rc && db_res_rows(res)) {
+    out->v = ob_calloc(db_res_rows(res), sizeof(*out->v));
+    if (!out->v) rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < db_res_rows(res); i++) {
+      out->n++;
+      rc = row_of(res, i, &out->v[i], err);
+    }
+  }
+  db_res_free(res);
+  return rc;
+}
+
+int node_tx_list(struct db *db, const char *state, struct node_tx_rows *out, struct ob_err *err) {
+  const char *p[1] = {state};
+  memset(out, 0, sizeof(*out));
+  return state ? rows_of(db, TX_ROW_SELECT "WHERE state = $1 ORDER BY id", 1, p, out, err)
+               : rows_of(db, TX_ROW_SELECT "ORDER BY id", 0, p, out, err);
+}
+
+int node_tx_find(struct db *db, const char *ref, struct node_tx_rows *out, struct ob_err *err) {
+  const char *p[1] = {ref};
+  uint64_t id;
+  size_t n = strlen(ref);
+  memset(out, 0, sizeof(*out));
+  if (ob_parse_u64(&id, ref, "id", NULL) == 0) return db ? rows_of(db, TX_ROW_SELECT "WHERE id = $1::bigint", 1, p, out, err) : 0;
+  if (n < 6 || n > 66 || (ref[0] != '0' || (ref[1] != 'x' && ref[1] != 'X')) || strspn(ref + 2, "0123456789abcdefABCDEF") != n - 2)
+    return ob_err_set(err, OB_EINVAL,
+                      "'%s' is neither a transaction id, a hash (0x + 64 hex digits), nor a hash prefix (0x + at least 4 hex digits)",
+                      ref);
+  if (!db) return 0;
+  /* ref is hex only: nothing in it is special to LIKE */
+  return rows_of(db,
+                 TX_ROW_SELECT "WHERE id IN (SELECT tx_id FROM chain_tx_versions WHERE hash LIKE lower($1) || '%') "
+                               "OR mined_hash LIKE lower($1) || '%' ORDER BY id",
+                 1, p, out, err);
+}
+
+void node_tx_rows_free(struct node_tx_rows *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    ob_free(r->v[i].purpose);
+    ob_free(r->v[i].key);
+    ob_free(r->v[i].error);
+    ob_free(r->v[i].hashes);
+  }
+  ob_free(r->v);
+  memset(r, 0, sizeof(*r));
 }

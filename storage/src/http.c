@@ -189,7 +189,7 @@ static int map_curl(struct kubo__http *h, struct call_ctx *c, CURLcode res, stru
     return c->read_rc;
   }
   if (c->stalled)
-    return ob_err_set(err, OB_ETIMEDOUT, "kubo: no progress for %u s", h->stall_timeout_s);
+    return ob_err_set(err, OB_ETIMEDOUT, "kubo: no progress for %u s", c->stall_ms / 1000u);
   if (c->canceled) return ob_err_set(err, OB_ECANCELED, "kubo: call interrupted");
   if (c->reply->rc) return kubo__reply_finish(c->reply, err);
   /* The node answered with an error and then closed: its message is worth more than ours. */
@@ -209,8 +209,8 @@ static int map_curl(struct kubo__http *h, struct call_ctx *c, CURLcode res, stru
 
 int kubo__http_post(struct kubo__http *h, const struct kubo__req *req, struct kubo__reply *reply,
                     struct ob_err *err) {
-  struct call_ctx c = {.req = req, .reply = reply, .last_change_ms = ob_mono_ms(),
-                       .stall_ms = h->stall_timeout_s * 1000u};
+  unsigned stall_s = req->stall_timeout_s ? req->stall_timeout_s : h->stall_timeout_s;
+  struct call_ctx c = {.req = req, .reply = reply, .last_change_ms = ob_mono_ms(), .stall_ms = stall_s * 1000u};
   struct curl_slist *hdrs = NULL;
   curl_mime *mime = NULL;
   struct part_ctx *pc = NULL;
@@ -221,8 +221,20 @@ int kubo__http_post(struct kubo__http *h, const struct kubo__req *req, struct ku
   h->errbuf[0] = 0;
   set_common(h, &c);
   hdrs = curl_slist_append(hdrs, "Expect:");
+  for (const char *const *hl = req->headers; hl && *hl; hl++) hdrs = curl_slist_append(hdrs, *hl);
+  if (req->body) hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
   curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, hdrs);
-  if (req->upload) {
+  if (req->method && strcmp(req->method, "GET") == 0) {
+    curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
+  } else if (req->method && strcmp(req->method, "POST") != 0) {
+    curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, req->method);
+  }
+  if (req->method && strcmp(req->method, "GET") == 0) {
+    /* no body */
+  } else if (req->body) {
+    curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, req->body);
+    curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
+  } else if (req->upload) {
     curl_mimepart *part;
     mime = curl_mime_init(h->easy);
     part = curl_mime_addpart(mime);
@@ -266,6 +278,7 @@ struct ipfs_url_src {
   CURLcode result;
   uint64_t received, max;
   unsigned stall_timeout_s;
+  volatile sig_atomic_t *stop;
   int rc;
   struct ob_err err;
   char url[512];      /* for messages, user-info masked */
@@ -415,7 +428,13 @@ int ipfs_url_src_open(struct ipfs_url_src **out, const char *url, const struct i
     ipfs_url_src_close(s);
     return ob_err_set(err, OB_ENOMEM, "out of memory");
   }
-  while (!s->headers_done && !s->done) url_pump(s);
+  s->stop = o->stop;
+  while (!s->headers_done && !s->done && !(s->stop && *s->stop)) url_pump(s);
+  if (!s->headers_done && !s->done) {
+    rc = ob_err_set(err, OB_ECANCELED, "download of '%s' interrupted", s->url);
+    ipfs_url_src_close(s);
+    return rc;
+  }
   if (s->done && s->result != CURLE_OK) {
     rc = url_error(s, err);
     ipfs_url_src_close(s);
@@ -437,6 +456,7 @@ int ipfs_url_src_read(void *src, void *buf, size_t cap, size_t *got, struct ob_e
   struct ipfs_url_src *s = src;
   size_t k;
   while (s->pos == s->len && !s->done) {
+    if (s->stop && *s->stop) return ob_err_set(err, OB_ECANCELED, "download of '%s' interrupted", s->url);
     s->pos = s->len = 0;
     if (s->paused) {
       s->paused = false;

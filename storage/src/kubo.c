@@ -215,19 +215,6 @@ static int ignore_value(void *ud, const struct ob_json *v, struct ob_err *err) {
   return 0;
 }
 
-int ipfs_kubo_pin_add(struct ipfs_kubo *k, const char *cid, struct ob_err *err) {
-  struct ob_buf url;
-  int rc = url_begin(k, &url, "pin/add");
-  if (!rc) rc = kubo__query_add(&url, "arg", cid);
-  if (!rc) rc = kubo__query_add(&url, "recursive", "true");
-  if (!rc) rc = add_timeout(k, &url);
-  if (rc) {
-    ob_buf_release(&url);
-    return ob_err_set(err, OB_ENOMEM, "out of memory");
-  }
-  return call(k, &url, ignore_value, NULL, err);
-}
-
 static bool not_pinned_msg(const struct ob_err *err) {
   return err && (strstr(err->msg, "not pinned") || strstr(err->msg, "is not pinned"));
 }
@@ -244,6 +231,70 @@ int ipfs_kubo_pin_rm(struct ipfs_kubo *k, const char *cid, struct ob_err *err) {
   rc = call(k, &url, ignore_value, NULL, err);
   if (rc == OB_EPEER && not_pinned_msg(err)) rc = err->code = OB_ENOENT;
   return rc;
+}
+
+struct pin_add_ctx {
+  ipfs_progress_fn progress;
+  void *ud;
+  uint64_t blocks;
+};
+
+/* {"Pins":["CID"]} at the end; {"Progress":N} lines before it (Kubo with progress=true). */
+static int pin_add_value(void *ud, const struct ob_json *v, struct ob_err *err) {
+  struct pin_add_ctx *c = ud;
+  uint64_t n = 0;
+  if (!ob_json_is(v, OB_JSON_OBJECT)) return ob_err_set(err, OB_EPARSE, "kubo: pin/add answered a non-object");
+  if (ob_json_get(v, "Progress") && kubo__json_size(ob_json_get(v, "Progress"), &n) == 0) c->blocks = n;
+  return 0;
+}
+
+/* Called by the transport about once a second: pass the blocks fetched so far on. */
+static int pin_add_progress(void *ud, uint64_t sent, uint64_t received) {
+  struct pin_add_ctx *c = ud;
+  (void)sent;
+  (void)received;
+  return c->progress ? c->progress(c->ud, 0, c->blocks) : 0;
+}
+
+int ipfs_kubo_pin_add(struct ipfs_kubo *k, const char *cid, unsigned no_progress_s, ipfs_progress_fn progress,
+                      void *progress_ud, struct ob_err *err) {
+  struct pin_add_ctx c = {.progress = progress, .ud = progress_ud};
+  struct kubo__req req = {.upload_size = -1, .progress = pin_add_progress, .progress_ud = &c,
+                          .stall_timeout_s = no_progress_s};
+  struct kubo__reply reply;
+  struct ob_buf url;
+  int rc = url_begin(k, &url, "pin/add");
+  if (!rc) rc = kubo__query_add(&url, "arg", cid);
+  if (!rc) rc = kubo__query_add(&url, "recursive", "true");
+  if (!rc) rc = kubo__query_add(&url, "progress", "true");
+  if (!rc) rc = kubo__query_addu(&url, "timeout", no_progress_s);
+  if (!rc) rc = ob_buf_addch(&url, 's');
+  if (rc) {
+    ob_buf_release(&url);
+    return ob_err_set(err, OB_ENOMEM, "out of memory");
+  }
+  req.url = url.buf;
+  kubo__reply_init(&reply);
+  reply.on_value = pin_add_value;
+  reply.ud = &c;
+  OB_LOG(OB_LOG_DEBUG, "ipfs", "rpc", "url", url.buf, NULL);
+  rc = kubo__http_post(k->http, &req, &reply, err);
+  kubo__reply_release(&reply);
+  ob_buf_release(&url);
+  return rc;
+}
+
+int ipfs_kubo_swarm_connect(struct ipfs_kubo *k, const char *maddr, unsigned timeout_s, struct ob_err *err) {
+  struct ob_buf url;
+  int rc = url_begin(k, &url, "swarm/connect");
+  if (!rc) rc = kubo__query_add(&url, "arg", maddr);
+  if (!rc) rc = kubo__query_addu(&url, "timeout", timeout_s);
+  if (!rc) rc = ob_buf_addch(&url, 's');
+  if (rc) {
+    ob_buf_release(&url);
+    return ob_err_set(err, OB_ENOMEM, "out of memory");
+  }
+  return call(k, &url, ignore_value, NULL, err);
 }
 
 struct pin_ls_ctx {
@@ -382,6 +433,31 @@ int ipfs_kubo_id(struct ipfs_kubo *k, char *id, size_t idcap, char *agent, size_
   struct ob_buf url;
   if (url_begin(k, &url, "id")) return ob_err_set(err, OB_ENOMEM, "out of memory");
   return call(k, &url, id_value, &c, err);
+}
+
+struct addrs_ctx {
+  int (*fn)(void *ud, const char *maddr);
+  void *ud;
+};
+
+static int addrs_value(void *ud, const struct ob_json *v, struct ob_err *err) {
+  struct addrs_ctx *c = ud;
+  const struct ob_json *a = ob_json_get(v, "Addresses");
+  if (!ob_json_string(ob_json_get(v, "ID"))) return ob_err_set(err, OB_EPARSE, "kubo: id answered without an ID");
+  if (!ob_json_is(a, OB_JSON_ARRAY)) return 0; /* null when the node listens nowhere */
+  for (size_t i = 0; i < a->len && i < 64; i++) {
+    const char *s = ob_json_string(a->items[i]);
+    int rc = s ? c->fn(c->ud, s) : 0;
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int ipfs_kubo_id_addrs(struct ipfs_kubo *k, int (*fn)(void *ud, const char *maddr), void *ud, struct ob_err *err) {
+  struct addrs_ctx c = {fn, ud};
+  struct ob_buf url;
+  if (url_begin(k, &url, "id")) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  return call(k, &url, addrs_value, &c, err);
 }
 
 struct ver_ctx {

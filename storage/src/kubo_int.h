@@ -65,6 +65,11 @@ struct kubo__req {
   size_t nparts;
   ipfs_progress_fn progress;
   void *progress_ud;
+  unsigned stall_timeout_s;   /* no-progress timeout of this call; 0: the client's */
+  const char *method;         /* NULL: POST; "GET", "DELETE" (remote.c) */
+  const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+  const char *body;           /* a JSON body (Content-Type: application/json), or NULL */
+  size_t body_len;
 };
 
 /* ---- transport (http.c) ---- */

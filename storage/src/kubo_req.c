@@ -161,7 +161,7 @@ int kubo__json_size(const struct ob_json *v, uint64_t *out) {
   if (ob_json_is(v, OB_JSON_NUMBER)) return ob_json_u64(v, out, NULL);
   s = ob_json_string(v);
   if (!s) return OB_EPARSE;
-  return ob_parse_u64(s, out, "size", NULL);
+  return ob_parse_u64(out, s, "size", NULL);
 }
 
 static bool unreserved(unsigned char c) {

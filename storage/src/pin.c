@@ -14,7 +14,7 @@
 #include "ob/storage/pin.h"
 
 static const char *const status_names[] = {"queued", "pinning", "pinned", "failed"};
-static const char *const origin_names[] = {"path", "url", "internal"};
+static const char *const origin_names[] = {"path", "url", "internal", "cid"};
 
 const char *ipfs_pin_status_name(enum ipfs_pin_status s) {
   return (unsigned)s < OB_ARRAY_LEN(status_names) ? status_names[s] : "unknown";
@@ -42,6 +42,7 @@ void ipfs_pin_worker_opts_init(struct ipfs_pin_worker_opts *o) {
   o->max_attempts = 5;
   o->retry_base_s = 5;
   o->stall_timeout_s = 60;
+  o->fetch_timeout_s = 120;
   o->url_max_bytes = UINT64_MAX;
   o->url_connect_timeout_s = 10;
 }
@@ -130,6 +131,7 @@ static int source_open(struct source *s, const struct ipfs_pin_worker_opts *o,
     uo.max_bytes = o->url_max_bytes;
     uo.connect_timeout_s = o->url_connect_timeout_s;
     uo.stall_timeout_s = o->stall_timeout_s;
+    uo.stop = o->stop;
     return ipfs_url_src_open(&s->url, job->origin, &uo, &s->size, err);
   }
   s->fd = open(job->origin, O_RDONLY | O_CLOEXEC);
@@ -232,6 +234,7 @@ struct tree {
   const struct ipfs_pin_worker_opts *o;
   const struct ipfs_pin_job *job;
   uint64_t last_beat_ms;
+  int64_t total; /* bytes of all files once walked (the upload adds some multipart framing) */
 };
 
 /* Heartbeat every 5 s while the tree is hashed and uploaded (a long job is not taken as stale). */
@@ -246,7 +249,8 @@ static void tree_beat(struct tree *t, uint64_t bytes) {
 static int tree_progress(void *ud, uint64_t sent, uint64_t received) {
   struct tree *t = ud;
   tree_beat(t, sent);
-  if (t->o->progress) t->o->progress(t->o->progress_ud, sent, -1);
+  if (t->o->progress)
+    t->o->progress(t->o->progress_ud, t->total >= 0 && sent > (uint64_t)t->total ? (uint64_t)t->total : sent, t->total);
   return stop_check((void *)t->o, sent, received);
 }
 
@@ -289,9 +293,9 @@ static int tree_entry(void *ud, const char *full, const char *name, bool is_dir,
 }
 
 static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
-                   char cid_out[IPFS_CID_TEXT_MAX], uint64_t *bytes, struct ob_err *err) {
+                   char cid_out[IPFS_CID_TEXT_MAX], uint64_t *bytes, uint64_t *dag_size, struct ob_err *err) {
   const struct ipfs_profile_params *pp = ipfs_profile_params(job->profile);
-  struct tree t = {.o = o, .job = job, .last_beat_ms = ob_mono_ms()};
+  struct tree t = {.o = o, .job = job, .last_beat_ms = ob_mono_ms(), .total = -1};
   struct ipfs_add_opts ao;
   struct ipfs_add_result res;
   struct ipfs_dir_info di;
@@ -299,6 +303,7 @@ static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_j
   struct ipfs_cid local;
   int rc = ipfs_cid_of_dir_walk(&local, &di, job->origin, job->profile, tree_entry, &t, err);
   if (rc) goto out;
+  t.total = (int64_t)di.file_bytes;
   ipfs_add_opts_init(&ao);
   ao.cid_version = (int)pp->cid_version;
   ao.raw_leaves = pp->raw_leaves;
@@ -309,7 +314,7 @@ static int pin_dir(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_j
   rc = ipfs_kubo_add_tree(o->kubo, &ao, t.parts, t.n, tree_progress, &t, &res, err);
   if (rc) goto out;
   *bytes = di.file_bytes;
-  info.dag_size = di.dag_size;
+  *dag_size = info.dag_size = di.dag_size;
   if ((rc = confirm(o, &local, &info, &res, err))) goto out;
   ipfs_cid_format(cid_out, IPFS_CID_TEXT_MAX, &local);
 out:
@@ -317,7 +322,73 @@ out:
   return rc;
 }
 
-int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
+/* ---- CIDs fetched from the network ---- */
+struct fetch {
+  const struct ipfs_pin_worker_opts *o;
+  const struct ipfs_pin_job *job;
+  uint64_t last_beat_ms;
+};
+
+/* About once a second while pin/add waits: heartbeat every 5 s, stop on request. */
+static int fetch_progress(void *ud, uint64_t sent, uint64_t blocks) {
+  struct fetch *f = ud;
+  uint64_t now = ob_mono_ms();
+  (void)sent;
+  if (now - f->last_beat_ms >= 5000) {
+    f->last_beat_ms = now;
+    if (f->o->store && f->o->store->heartbeat) f->o->store->heartbeat(f->o->store->ud, f->job, blocks, NULL);
+  }
+  return stop_check((void *)f->o, 0, 0);
+}
+
+/* Connect to each origin (a failure is logged, not fatal: another origin or a peer already
+ * connected may serve the content), pin/add with the no-progress timeout, confirm with pin/ls,
+ * then read the sizes (files/stat; a raw block or a non-UnixFS DAG has none: left 0). */
+static int pin_cid(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job, char cid_out[IPFS_CID_TEXT_MAX],
+                   uint64_t *bytes, uint64_t *dag_size, struct ob_err *err) {
+  struct fetch f = {.o = o, .job = job, .last_beat_ms = ob_mono_ms()};
+  struct ipfs_files_stat st;
+  struct ipfs_cid cid;
+  char text[IPFS_CID_TEXT_MAX];
+  const char *p = job->peers;
+  bool pinned = false;
+  unsigned tried = 0, connected = 0;
+  int rc = ipfs_cid_parse(&cid, job->origin, err);
+  if (rc) return ob_err_prefix(err, OB_EINVAL, "cannot pin");
+  ipfs_cid_format(text, sizeof(text), &cid);
+  while (*p) {
+    char maddr[1100];
+    struct ob_err e;
+    size_t n = strcspn(p, "\n");
+    if (n && n < sizeof(maddr)) {
+      memcpy(maddr, p, n);
+      maddr[n] = 0;
+      ob_err_clear(&e);
+      tried++;
+      if (ipfs_kubo_swarm_connect(o->kubo, maddr, 10, &e) == 0) connected++;
+      else OB_LOG(OB_LOG_WARN, "ipfs", "cannot connect to an origin", "request", job->request_id, "origin", maddr,
+                  "error", e.msg, NULL);
+    }
+    p += n;
+    if (*p) p++;
+  }
+  rc = ipfs_kubo_pin_add(o->kubo, job->origin, o->fetch_timeout_s ? o->fetch_timeout_s : 120, fetch_progress, &f, err);
+  if (rc == OB_ETIMEDOUT || (rc == OB_EPEER && err && strstr(err->msg, "timed out")))
+    return ob_err_set(err, OB_ETIMEDOUT, "no progress for %u s fetching %s (%u of %u origins connected): nobody served it",
+                      o->fetch_timeout_s ? o->fetch_timeout_s : 120, text, connected, tried);
+  if (rc) return ob_err_prefix(err, rc, "cannot pin %s", text);
+  rc = ipfs_kubo_pin_ls(o->kubo, job->origin, &pinned, NULL, 0, err);
+  if (rc) return ob_err_prefix(err, rc, "cannot confirm the pin of %s", text);
+  if (!pinned) return ob_err_set(err, OB_EPEER, "the node does not list %s as pinned after pin/add", text);
+  if (ipfs_kubo_files_stat(o->kubo, text, &st, NULL) == 0) {
+    *bytes = st.size;
+    *dag_size = st.cumulative;
+  }
+  snprintf(cid_out, IPFS_CID_TEXT_MAX, "%s", text);
+  return 0;
+}
+
+static int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
                      struct ipfs_pin_outcome *out) {
   struct ipfs_add_result res;
   struct ipfs_cid local;
@@ -331,8 +402,10 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
   ob_err_clear(&err);
   OB_LOG(OB_LOG_INFO, "ipfs", "pin started", "request", job->request_id, "origin", job->origin,
          "profile", ipfs_profile_name(job->profile), NULL);
-  if (job->recursive && job->origin_kind == IPFS_ORIGIN_PATH) {
-    rc = pin_dir(o, job, out->cid, &bytes, &err);
+  if (job->origin_kind == IPFS_ORIGIN_CID) {
+    rc = pin_cid(o, job, out->cid, &bytes, &out->dag_size, &err);
+  } else if (job->recursive && job->origin_kind == IPFS_ORIGIN_PATH) {
+    rc = pin_dir(o, job, out->cid, &bytes, &out->dag_size, &err);
   } else {
     rc = source_open(&src, o, job, &err);
     if (!rc) {
@@ -340,7 +413,10 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
       source_close(&src);
     }
     if (!rc) rc = confirm(o, &local, &info, &res, &err);
-    if (!rc) ipfs_cid_format(out->cid, sizeof(out->cid), &local);
+    if (!rc) {
+      ipfs_cid_format(out->cid, sizeof(out->cid), &local);
+      out->dag_size = info.dag_size;
+    }
   }
   out->size = bytes;
   if (!rc) {
@@ -354,7 +430,9 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
     /* Stopped, not failed: back to the queue at once, for this or another worker. */
     out->verdict = IPFS_PIN_RETRY;
     out->retry_in_s = 0;
-  } else if (!ipfs_pin_error_retryable(rc)) {
+  } else if (!ipfs_pin_error_retryable(rc) || (rc == OB_ETIMEDOUT && job->origin_kind == IPFS_ORIGIN_CID)) {
+    /* A CID nobody served within the no-progress timeout ends failed at once (the client asks
+     * again, with origins, or `pin recover` queues it again). */
     out->verdict = IPFS_PIN_GIVE_UP;
   } else if (job->attempts >= o->max_attempts) {
     out->verdict = IPFS_PIN_GIVE_UP;
@@ -363,8 +441,16 @@ int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin
     out->verdict = IPFS_PIN_RETRY;
     out->retry_in_s = backoff_s(o, job->attempts);
   }
-  OB_LOG(OB_LOG_WARN, "ipfs", out->verdict == IPFS_PIN_RETRY ? "pin attempt failed, will retry" : "pin failed",
-         "request", job->request_id, "error", out->error, NULL);
+  if (out->verdict == IPFS_PIN_RETRY) {
+    /* The one line a retry makes (the CLI adds none of its own). */
+    char in[16], att[16];
+    snprintf(in, sizeof(in), "%u", out->retry_in_s);
+    snprintf(att, sizeof(att), "%u", job->attempts);
+    OB_LOG(OB_LOG_WARN, "ipfs", "pin attempt failed, will retry", "request", job->request_id, "attempt", att,
+           "retry_in_s", in, "error", out->error, NULL);
+  } else {
+    OB_LOG(OB_LOG_WARN, "ipfs", "pin failed", "request", job->request_id, "error", out->error, NULL);
+  }
   return 0;
 }
 
@@ -434,6 +520,7 @@ int ipfs_pin_worker_run(const struct ipfs_pin_worker_opts *o, struct ob_err *err
       OB_LOG(OB_LOG_WARN, "ipfs", "queue unreachable, retrying", "error", ob_err_msg(err, rc), NULL);
       ob_sleep_ms(1000);
     } else if (rc == OB_ENOENT) {
+      if (o->idle) o->idle(o->idle_ud);
       ob_sleep_ms(500);
     } else if (rc && rc != OB_ESTATE && rc != OB_ECANCELED) {
       OB_LOG(OB_LOG_ERROR, "ipfs", "queue error", "error", ob_err_msg(err, rc), NULL);

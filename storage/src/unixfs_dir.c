@@ -31,6 +31,7 @@ struct walk {
   enum ipfs_profile profile;
   struct ipfs_dir_info *info;
   struct ob_err *err;
+  bool check_only;            /* ipfs_dir_check: no hashing, no nodes */
 };
 
 static int cmp_entry(const void *a, const void *b) {
@@ -102,6 +103,11 @@ static int walk_entry(struct walk *w, const char *path, unsigned depth, struct e
     return ob_err_set(w->err, OB_EINVAL, "cannot add '%s': not a regular file or directory", path);
   if (w->on_entry && (rc = w->on_entry(w->ud, path, path + w->root_len, false, st.st_size, w->err)))
     return rc;
+  if (w->check_only) {
+    w->info->files++;
+    w->info->file_bytes += (uint64_t)st.st_size;
+    return 0;
+  }
   if ((rc = ipfs_cid_of_path(&e->cid, &fi, path, w->profile, w->err))) return rc;
   e->tsize = fi.dag_size;
   w->info->files++;
@@ -131,6 +137,10 @@ static int walk_dir(struct walk *w, const char *path, unsigned depth, struct ipf
     }
     snprintf(child, plen, "%s/%s", path, e[i].name);
     if ((rc = walk_entry(w, child, depth, &e[i]))) goto out;
+  }
+  if (w->check_only) {
+    w->info->dirs++;
+    goto out;
   }
   if (n && !(links = ob_calloc(n, sizeof(*links)))) {
     rc = ob_err_set(w->err, OB_ENOMEM, "out of memory");
@@ -163,6 +173,20 @@ out:
 int ipfs_cid_of_dir(struct ipfs_cid *cid, struct ipfs_dir_info *info, const char *path,
                     enum ipfs_profile profile, struct ob_err *err) {
   return ipfs_cid_of_dir_walk(cid, info, path, profile, NULL, NULL, err);
+}
+
+int ipfs_dir_check(struct ipfs_dir_info *info, const char *path, struct ob_err *err) {
+  struct ipfs_dir_info local;
+  struct ipfs_cid root;
+  uint64_t tsize = 0;
+  struct walk w = {.profile = IPFS_PROFILE_V1_2025, .info = info ? info : &local, .err = err,
+                   .check_only = true};
+  struct stat st;
+  memset(w.info, 0, sizeof(*w.info));
+  if (stat(path, &st) != 0)
+    return ob_err_set(err, errno == ENOENT ? OB_ENOENT : OB_EINVAL, "cannot open '%s': %s", path, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return ob_err_set(err, OB_EINVAL, "cannot add '%s': not a directory", path);
+  return walk_dir(&w, path, 0, &root, &tsize);
 }
 
 int ipfs_cid_of_dir_walk(struct ipfs_cid *cid, struct ipfs_dir_info *info, const char *path,

@@ -11,6 +11,10 @@ one port). Prints "PORT PID" on stdout, then serves until killed (or 120 s).
     silent      accepts TCP connections and never sends a byte
     deaf        answers the first 2 requests (the client's checks) and pings until then, then nothing
     reorder     collects requests and answers each group of 8 (or a 200 ms pause) in reverse order
+    fees        a chain for the transaction manager whose fees are past 64 bits: eth_feeHistory's
+                next base fee 2^64+5 wei and tips 2, 2^64+1, 2^64+3; the head moves one block per
+                eth_blockNumber; nonces 0; transactions accepted and never mined (receipts null)
+    fees_legacy the same without a base fee (legacy), eth_gasPrice 2^64+11 wei
 """
 import base64, hashlib, json, os, socket, struct, sys, threading, time
 
@@ -21,10 +25,33 @@ MODE = sys.argv[1]
 
 
 
+HEAD = [0x10]
+
+
+def fees_answer(m):
+    if m == "eth_blockNumber":
+        HEAD[0] += 1
+        return hex(HEAD[0])
+    if m == "eth_feeHistory" and MODE == "fees":
+        return {"oldestBlock": "0x10", "baseFeePerGas": ["0x10000000000000004", "0x10000000000000005"],
+                "gasUsedRatio": [0.5], "reward": [["0x10000000000000003"], ["0x2"], ["0x10000000000000001"]]}
+    if m == "eth_feeHistory":
+        return {"oldestBlock": "0x10", "baseFeePerGas": [], "gasUsedRatio": [], "reward": []}
+    if m == "eth_gasPrice":
+        return "0x1000000000000000b"
+    if m == "eth_getTransactionCount":
+        return "0x0"
+    if m == "eth_getTransactionReceipt":
+        return None
+    return "0x1"
+
+
 def answer(req):
     m, i = req.get("method"), req.get("id")
     if m == "eth_chainId":
         r = "0x7a69"
+    elif MODE in ("fees", "fees_legacy"):
+        r = fees_answer(m)
     elif m == "eth_blockNumber":
         r = "0x10"
     elif m == "eth_gasPrice" and MODE == "wrong_type":
@@ -95,6 +122,9 @@ def send_huge(s, rid):
     head = ('{"jsonrpc":"2.0","id":%d,"result":"' % rid).encode()
     tail = b'"}'
     body = size - len(head) - len(tail)
+    # The read loop's 0.2 s timeout would also bound each send: a client slowed down (ASan, a loaded
+    # machine) that reads nothing for 0.2 s would make sendall raise and close the connection.
+    s.settimeout(None)
     s.sendall(struct.pack("!BBQ", 0x81, 127, size) + head)
     chunk = b"a" * (1 << 20)
     while body > 0:
@@ -102,6 +132,7 @@ def send_huge(s, rid):
         s.sendall(chunk[:n])
         body -= n
     s.sendall(tail)
+    s.settimeout(0.2)
 
 
 def serve_http(s, head, rest):

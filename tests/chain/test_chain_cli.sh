@@ -24,6 +24,16 @@ test_status_and_doctor() {
   expect_out '"check":"chain","ok":false,"detail":"[^"]*reports chain id 31337, config chain.chain_id is 5'
 }
 
+test_wrong_chain_id_exit_2_at_once() {
+  peers_env || return
+  local t0
+  t0=$(date +%s%3N)
+  OBRIDGE_CHAIN_ID=5 run "$OBRIDGE" chain status
+  expect_status 2
+  expect_err "wrong chain: endpoint $OBRIDGE_RPC_URL reports chain id 31337, config says 5"
+  (( $(date +%s%3N) - t0 < 5000 )) || fail "chain status took $(( $(date +%s%3N) - t0 )) ms"
+}
+
 test_unreachable_endpoint_exit_3() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -1,12 +1,12 @@
 #include <stdlib.h>
 
 #include "ob/chain/rlp.h"
-#include "ob/chain/u256.h"
 #include "ob/core/alloc.h"
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
 #include "ob/core/hex.h"
 #include "ob/core/json.h"
+#include "ob/core/u256.h"
 #include "ob/core/util.h"
 #include "ob_test.h"
 

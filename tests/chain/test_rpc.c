@@ -1,6 +1,7 @@
 /* The JSON-RPC client without a chain: the reply reader, error objects, revert reasons, and a
  * misbehaving endpoint (tests/chain/fake_rpc.py) for every kind of bad input. */
 #include "rpc_helpers.h"
+#include "ob/core/u256.h"
 
 OB_TEST(quantity_strict) {
   struct ob_json *v = NULL;
@@ -20,6 +21,31 @@ OB_TEST(quantity_strict) {
   OB_CHECK_EQ(chain_json_quantity(v->items[6], &x, "g", &err), OB_EPARSE);
   OB_CHECK_EQ(chain_json_quantity(v->items[7], &x, "h", &err), 0);
   OB_CHECK_EQ(x, 1);
+  ob_json_free(v);
+}
+
+OB_TEST(json_quantity_u256) {
+  struct ob_json *v = NULL;
+  struct ob_err err;
+  struct chain_u256 x;
+  char dec[CHAIN_U256_DEC_MAX];
+  const char *t = "[\"0x1a055690d9db80000\",\"0x\",\"26\",26,"
+                  "\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\","
+                  "\"0x10000000000000000000000000000000000000000000000000000000000000000\",\"0xg\",\"0x0\"]";
+  OB_REQUIRE(ob_json_parse(&v, t, strlen(t), NULL, &err) == 0);
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[0], &x, "a", &err), 0);
+  OB_CHECK_STR(chain_u256_to_dec(dec, &x), "30000000000000000000");
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[1], &x, "b", &err), OB_EPARSE);
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[2], &x, "c", &err), OB_EPARSE); /* decimal is no quantity */
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[3], &x, "baseFeePerGas", &err), OB_EPARSE);
+  OB_CHECK_CONTAINS(err.msg, "baseFeePerGas: expected a hex quantity string, got number");
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[4], &x, "e", &err), 0);
+  OB_CHECK_STR(chain_u256_to_hex(dec, &x), "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[5], &x, "f", &err), OB_ELIMIT);
+  OB_CHECK_CONTAINS(err.msg, "does not fit uint256");
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[6], &x, "g", &err), OB_EPARSE);
+  OB_CHECK_EQ(chain_json_quantity_u256(v->items[7], &x, "h", &err), 0);
+  OB_CHECK(chain_u256_is_zero(&x));
   ob_json_free(v);
 }
 
@@ -368,4 +394,59 @@ OB_TEST(wss_wrong_host_refused) {
   OB_CHECK_EQ(b.len, 0);
   fake_stop(&fk);
   ob_buf_release(&b);
+}
+
+static void expect_chain_5(struct chain_rpc_opts *o) { o->chain_id = 5; }
+
+/* A wrong chain id is a configuration error: at once, naming the endpoint and both ids. */
+OB_TEST(wrong_chain_id_is_a_prompt_config_error) {
+  struct fake fk, down;
+  struct tclient t;
+  struct ob_err err;
+  struct chain_endpoint_status st[2];
+  char want[200];
+  const char *urls[2];
+  uint64_t t0;
+  OB_REQUIRE(fake_start(&fk, "ok")); /* reports 0x7a69 = 31337 */
+  urls[0] = fk.ws;
+  OB_REQUIRE(tclient_open(&t, urls, 1, expect_chain_5, &err) == 0);
+  t0 = ob_mono_ms();
+  OB_CHECK_EQ(chain_rpc_wait(t.rpc, CHAIN_WAIT_READY, 30000, &err), OB_EINVAL);
+  OB_CHECK_MSG(ob_mono_ms() - t0 < 3000, "took %llu ms", (unsigned long long)(ob_mono_ms() - t0));
+  chain_rpc_chain_id_msg(want, sizeof(want), fk.ws, 31337, 5);
+  OB_CHECK(!strncmp(want, "endpoint ws://127.0.0.1:", 24));
+  OB_CHECK_CONTAINS(want, " reports chain id 31337, config says 5");
+  OB_CHECK_CONTAINS(err.msg, want);
+  OB_CHECK_EQ(ob_err_exit_code(err.code), 2);
+  OB_CHECK(chain_rpc_status(t.rpc, st, 1) == 1 && st[0].wrong_chain_id && st[0].chain_id == 31337);
+  tclient_close(&t);
+  /* With a second endpoint that is only down, the wait still ends as a configuration error. */
+  OB_REQUIRE(fake_start(&down, "ok"));
+  urls[1] = down.ws;
+  fake_stop(&down);
+  OB_REQUIRE(tclient_open(&t, urls, 2, expect_chain_5, &err) == 0);
+  OB_CHECK_EQ(chain_rpc_wait(t.rpc, CHAIN_WAIT_FIRST, 5000, &err), OB_EINVAL);
+  OB_CHECK_CONTAINS(err.msg, want);
+  OB_CHECK_CONTAINS(err.msg, down.ws);
+  tclient_close(&t);
+  fake_stop(&fk);
+}
+
+static void slow_connect(struct chain_rpc_opts *o) { o->connect_timeout_ms = 6500; }
+
+/* A handshake that never completes is reported by our connect timeout, even when it is longer
+ * than libwebsockets' own (5 s), which used to close it first as "closed". */
+OB_TEST(websocket_handshake_timeout_says_timed_out) {
+  struct fake fk;
+  struct tclient t;
+  struct ob_err err;
+  const char *urls[1];
+  OB_REQUIRE(fake_start(&fk, "silent"));
+  urls[0] = fk.ws;
+  OB_REQUIRE(tclient_open(&t, urls, 1, slow_connect, &err) == 0);
+  OB_CHECK_EQ(chain_rpc_wait(t.rpc, CHAIN_WAIT_FIRST, 12000, &err), OB_EUNREACH);
+  OB_CHECK_CONTAINS(err.msg, "timed out");
+  OB_CHECK_MSG(!strstr(err.msg, "closed"), "unexpected: %s", err.msg);
+  tclient_close(&t);
+  fake_stop(&fk);
 }

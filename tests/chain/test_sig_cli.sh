@@ -86,24 +86,24 @@ a0_keystore() {
 test_tx_sign_equals_cast_mktx() {
   local ks; ks=$(a0_keystore)
   export OBRIDGE_KEYSTORE_PASSWORD=pw
-  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 31337 --nonce 5 --gas-limit 50000 --max-fee 3000000000 \
-    --priority-fee 1000000000 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1000000000000000000 --data 0xdeadbeef
+  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 31337 --nonce 5 --gas-limit 50000 --max-fee 3 \
+    --priority-fee 1gwei --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1ether --data 0xdeadbeef
   expect_status 0
   local want; want=$(cast mktx --private-key "0x$A0_KEY" --chain 31337 --nonce 5 --gas-limit 50000 --gas-price 3000000000 \
     --priority-gas-price 1000000000 --value 1000000000000000000 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 0xdeadbeef)
   expect_eq "$out" "$want" "EIP-1559"
-  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 9 --gas-limit 21000 --gas-price 20000000000 \
+  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 9 --gas 21000 --gas-price 20000000000wei \
     --to 0x3535353535353535353535353535353535353535 --value 1000000000000000000
   want=$(cast mktx --private-key "0x$A0_KEY" --legacy --chain 1 --nonce 9 --gas-limit 21000 --gas-price 20000000000 \
     --value 1000000000000000000 0x3535353535353535353535353535353535353535)
   expect_status 0; expect_eq "$out" "$want" "legacy"
   run "$OBRIDGE" tx decode "$want"
   expect_status 0; expect_out "\"from\":\"$A0_ADDR\""; expect_out '"v":38|"v":37'; expect_out '"chainId":1,'
-  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 0 --gas-limit 100000 --max-fee 2 --priority-fee 1 --data 0x6000 --json
+  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 0 --gas-limit 100000 --max-fee 2wei --priority-fee 1wei --data 0x6000 --json
   expect_status 0; expect_out '"to":null'; expect_out '"type":2'
   # The keystore from the config (chain.keystore) when --keystore is not given.
   printf '{"chain":{"keystore":"%s"}}' "$ks" >"$TMP/cfg.json"
-  run "$OBRIDGE" --config "$TMP/cfg.json" tx sign --chain-id 1 --nonce 9 --gas-limit 21000 --gas-price 20000000000 \
+  run "$OBRIDGE" --config "$TMP/cfg.json" tx sign --chain-id 1 --nonce 9 --gas-limit 21000 --gas-price 20 \
     --to 0x3535353535353535353535353535353535353535 --value 1000000000000000000
   expect_status 0; expect_eq "$out" "$want" "keystore from chain.keystore"
   unset OBRIDGE_KEYSTORE_PASSWORD
@@ -122,6 +122,8 @@ test_tx_sign_bad_usage() {
   expect_status 2; expect_err "checksum mismatch"
   run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 0 --gas-limit 1 --gas-price 1 --to 0x3535353535353535353535353535353535353535 --data 0x123
   expect_status 2; expect_err "\-\-data"
+  run "$OBRIDGE" tx sign --keystore "$ks" --chain-id 1 --nonce 0 --gas-limit 1 --gas-price 0.0000000001 --to 0x3535353535353535353535353535353535353535
+  expect_status 2; expect_err "\-\-gas-price: '0.0000000001' is a fraction of a wei"
   run "$OBRIDGE" tx decode 0x01c0
   expect_status 2; expect_err "type 1 is not supported"
 }

@@ -15,7 +15,7 @@ test_anvil_mines_obridge_signed_transactions() {
   [[ -n $to ]] || to=0x000000000000000000000000000000000000dEaD
   # EIP-1559 transfer.
   run "$OBRIDGE" tx sign --keystore "$TMP/keys/a9" --chain-id "$chain" --nonce "$nonce" --gas-limit 21000 \
-    --max-fee 100000000000 --priority-fee 1000000000 --to "$to" --value 12345 --json
+    --max-fee 100 --priority-fee 1 --to "$to" --value 12345 --json
   expect_status 0
   raw=$(sed 's/.*"raw":"\([^"]*\)".*/\1/' <<<"$out"); hash=$(sed 's/.*"hash":"\([^"]*\)".*/\1/' <<<"$out")
   run cast publish --rpc-url "$rpc" "$raw"
@@ -24,7 +24,7 @@ test_anvil_mines_obridge_signed_transactions() {
   expect_status 0; expect_out '^(1|true|success)$'
   # Legacy (EIP-155) transfer, next nonce.
   run "$OBRIDGE" tx sign --keystore "$TMP/keys/a9" --chain-id "$chain" --nonce $((nonce + 1)) --gas-limit 21000 \
-    --gas-price 100000000000 --to "$to" --value 55 --json
+    --gas-price 100gwei --to "$to" --value 55 --json
   expect_status 0
   raw=$(sed 's/.*"raw":"\([^"]*\)".*/\1/' <<<"$out"); hash=$(sed 's/.*"hash":"\([^"]*\)".*/\1/' <<<"$out")
   run cast publish --rpc-url "$rpc" "$raw"
@@ -35,7 +35,7 @@ test_anvil_mines_obridge_signed_transactions() {
   expect_eq "$out" 12400 "recipient balance"
   # Contract creation (init code 0x60016000f3: returns one zero byte of runtime code).
   run "$OBRIDGE" tx sign --keystore "$TMP/keys/a9" --chain-id "$chain" --nonce $((nonce + 2)) --gas-limit 100000 \
-    --max-fee 100000000000 --priority-fee 1000000000 --data 0x60016000f3 --json
+    --max-fee 100 --priority-fee 1 --data 0x60016000f3 --json
   expect_status 0; expect_out '"to":null'
   raw=$(sed 's/.*"raw":"\([^"]*\)".*/\1/' <<<"$out"); hash=$(sed 's/.*"hash":"\([^"]*\)".*/\1/' <<<"$out")
   run cast publish --rpc-url "$rpc" "$raw"

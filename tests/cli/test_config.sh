@@ -5,7 +5,7 @@ SCHEMA=$OB_SOURCE_DIR/schemas/config.schema.json
 validate() { node "$OB_SOURCE_DIR/scripts/lib/validate-json.mjs" "$SCHEMA" "$@"; }
 
 # A clean environment: no OBRIDGE_* variables from the caller.
-clean_env() { for v in $(env | grep -o '^OBRIDGE_[A-Z_]*' | grep -v '^OBRIDGE$'); do unset "$v"; done; }
+clean_env() { local v; for v in $(compgen -e OBRIDGE_ || true); do unset "$v"; done; }
 
 test_examples_validate_with_obridge_and_ajv() {
   clean_env
@@ -28,10 +28,10 @@ expect_refused() {
 
 test_bad_config_catalogue() {
   clean_env
-  expect_refused "$V/not-json.json" "config '$V/not-json.json': json: at byte [0-9]+: lexical error"
-  expect_refused "$V/trailing-garbage.json" "json: at byte [0-9]+: parse error: trailing garbage"
+  expect_refused "$V/not-json.json" "config '$V/not-json.json': line [0-9]+, column [0-9]+: json: lexical error"
+  expect_refused "$V/trailing-garbage.json" "line [0-9]+, column [0-9]+: json: parse error: trailing garbage"
   expect_refused "$V/too-deep.json" 'nesting deeper than the limit of 16'
-  expect_refused "$V/unknown-top-level-key.json" "config '.*': .logs: unknown top-level key \(expected log, database, chain, ipfs or pins\)"
+  expect_refused "$V/unknown-top-level-key.json" "config '.*': unknown key \.logs: did you mean \.log\?"
   expect_refused "$V/wrong-type.json" '\.chain\.chain_id: expected an integer, got string'
   expect_refused "$V/port-out-of-range.json" '\.chain\.endpoints\[0\]\.url: port 70000 out of range \(1-65535\)'
   expect_refused "$V/url-scheme.json" "\.chain\.endpoints\[1\]\.url: expected a ws://, wss://, http:// or https:// URL, got 'ftp://rpc.example:21'"
@@ -41,8 +41,48 @@ test_bad_config_catalogue() {
   expect_refused "$V/bad-address.json" '\.chain\.registry: expected a 0x-prefixed 20-byte address'
   expect_refused "$V/no-endpoints.json" '\.chain\.endpoints: expected 1 to 16 endpoints, got 0'
   expect_refused "$V/fraction.json" '\.chain\.confirmations: expected an integer from 0 to 1000, got 1.5'
-  expect_refused "$V/unknown-section-key.json" '\.pins\.worker: unknown key \(expected one of workers, max_attempts, retry_base_s, url_max_bytes\)'
+  expect_refused "$V/unknown-section-key.json" 'unknown key \.pins\.worker: did you mean \.pins\.workers\?'
   expect_refused "$V/not-an-object.json" 'expected an object at the top level, got array'
+}
+
+# An unknown key is answered with the nearest known one; one far from every key lists them.
+test_unknown_key_suggests_the_nearest() {
+  clean_env
+  printf '{"chain": {"endpont": [{"url": "ws://127.0.0.1:8545"}]}}' >"$TMP/k1.json"
+  expect_refused "$TMP/k1.json" "^obridge: error: config '$TMP/k1.json': unknown key \.chain\.endpont: did you mean \.chain\.endpoints\?$"
+  printf '{"chian": {}}' >"$TMP/k2.json"
+  expect_refused "$TMP/k2.json" "unknown key \.chian: did you mean \.chain\?"
+  printf '{"chain": {"endpoints": [{"ulr": "ws://127.0.0.1:8545"}]}}' >"$TMP/k3.json"
+  expect_refused "$TMP/k3.json" "unknown key \.chain\.endpoints\[0\]\.ulr: did you mean \.chain\.endpoints\[0\]\.url\?"
+  printf '{"ipfs": {"zzzzzzzz": 1}}' >"$TMP/k4.json"
+  expect_refused "$TMP/k4.json" "unknown key \.ipfs\.zzzzzzzz \(expected one of api, connect_timeout_s, stall_timeout_s, profile\)"
+  printf '{"zzzzzz": 1}' >"$TMP/k5.json"
+  expect_refused "$TMP/k5.json" "unknown key \.zzzzzz \(expected one of log, database, chain, commit, ipfs, pins, http, oracle\)"
+}
+
+# JSON syntax errors say where: line and column (1-based), counted in bytes from the line start.
+test_json_syntax_error_gives_line_and_column() {
+  clean_env
+  printf '{\n  "chain": {\n    "confirmations": 2,\n  }\n}\n' >"$TMP/s1.json"
+  expect_refused "$TMP/s1.json" "config '$TMP/s1.json': line 4, column [0-9]+: json: parse error"
+  printf '{\n  "ipfs": {\n    "api": "http://x" x\n  }\n}\n' >"$TMP/s2.json"
+  expect_refused "$TMP/s2.json" "line 3, column 2[0-9]: json: "
+  printf '{"log": {"level": "info"}' >"$TMP/s3.json"
+  expect_refused "$TMP/s3.json" "line 1, column [0-9]+: json: "
+}
+
+# A bad value from the environment names the variable; so does a bad $OBRIDGE_CONFIG.
+test_env_errors_name_the_variable() {
+  clean_env
+  OBRIDGE_CHAIN_ID=abc run "$OBRIDGE" config check
+  expect_status 2; expect_err '\$OBRIDGE_CHAIN_ID \(chain\.chain_id\): expected an integer'
+  OBRIDGE_DATABASE_URL=mysql://x run "$OBRIDGE" config check
+  expect_status 2; expect_err '\$OBRIDGE_DATABASE_URL \(database\.url\): expected a postgresql://'
+  OBRIDGE_CONFIG="$TMP/nope3.json" run "$OBRIDGE" config check
+  expect_status 2; expect_err "nope3\.json.*\(from \\\$OBRIDGE_CONFIG\)"
+  printf '{"chian": {}}' >"$TMP/e.json"
+  OBRIDGE_CONFIG="$TMP/e.json" run "$OBRIDGE" config check
+  expect_status 2; expect_err "config '$TMP/e.json' \(from \\\$OBRIDGE_CONFIG\): unknown key \.chian"
 }
 
 test_huge_string_refused() {

@@ -86,6 +86,29 @@ OB_TEST(log_never_prints_secrets) {
   OB_CHECK(strstr(logged, "hidden") == NULL);
 }
 
+/* The before-write hook runs before each line reaches the sink (a progress bar clears its line). */
+static void mark_before(void *ud) {
+  size_t cur = strlen(logged);
+  (*(int *)ud)++;
+  snprintf(logged + cur, sizeof(logged) - cur, "<cleared>");
+}
+
+OB_TEST(log_before_write_hook_runs_first) {
+  int calls = 0;
+  logged[0] = '\0';
+  ob_log_set_sink(capture, NULL);
+  ob_log_set_level(OB_LOG_INFO);
+  ob_log_set_before_write(mark_before, &calls);
+  OB_LOG(OB_LOG_WARN, "test", "one", NULL);
+  OB_LOG(OB_LOG_DEBUG, "test", "below the level", NULL);
+  ob_log_set_before_write(NULL, NULL);
+  OB_LOG(OB_LOG_WARN, "test", "two", NULL);
+  ob_log_set_sink(NULL, NULL);
+  OB_CHECK_EQ(calls, 1);
+  OB_CHECK(strncmp(logged, "<cleared>ts=", 12) == 0);
+  OB_CHECK(strstr(logged, "<cleared>") == strrchr(logged, '<'));
+}
+
 OB_TEST(log_redacts_url_passwords) {
   char out[256];
   ob_log_redact_url(out, sizeof(out), "postgresql://user:s3cret@db.example:5432/ob?sslmode=require");
@@ -114,13 +137,13 @@ OB_TEST(sha256_known_answers) {
 OB_TEST(parse_u64_strict) {
   uint64_t v;
   struct ob_err err;
-  OB_CHECK_EQ(ob_parse_u64("18446744073709551615", &v, "--n", &err), 0);
+  OB_CHECK_EQ(ob_parse_u64(&v, "18446744073709551615", "--n", &err), 0);
   OB_CHECK(v == UINT64_MAX);
-  OB_CHECK_EQ(ob_parse_u64("18446744073709551616", &v, "--n", &err), OB_EINVAL);
+  OB_CHECK_EQ(ob_parse_u64(&v, "18446744073709551616", "--n", &err), OB_EINVAL);
   OB_CHECK_CONTAINS(err.msg, "out of range");
-  OB_CHECK_EQ(ob_parse_u64("-1", &v, "--nonce", &err), OB_EINVAL);
+  OB_CHECK_EQ(ob_parse_u64(&v, "-1", "--nonce", &err), OB_EINVAL);
   OB_CHECK_CONTAINS(err.msg, "--nonce: expected a decimal integer, got '-1'");
-  OB_CHECK_EQ(ob_parse_u64("", &v, "--n", &err), OB_EINVAL);
+  OB_CHECK_EQ(ob_parse_u64(&v, "", "--n", &err), OB_EINVAL);
 }
 
 static int fail_after = -1;

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "ob/chain/rlp.h"
-#include "ob/chain/u256.h"
 #include "ob/core/buf.h"
 #include "ob/core/err.h"
+#include "ob/core/u256.h"
 
 static int reencode(struct ob_buf *b, const struct chain_rlp_item *it) {
   if (!it->is_list) {

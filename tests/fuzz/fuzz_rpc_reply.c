@@ -6,10 +6,12 @@
 #include "ob/chain/rpc.h"
 #include "ob/core/err.h"
 #include "ob/core/json.h"
+#include "ob/core/u256.h"
 
 static void each(void *ud, const struct chain_rpc_msg *m) {
   struct ob_err err;
   uint64_t x;
+  struct chain_u256 u;
   char reason[64];
   (void)ud;
   if (m->error) {
@@ -18,6 +20,7 @@ static void each(void *ud, const struct chain_rpc_msg *m) {
     if (ob_json_string(data)) chain_revert_reason(reason, sizeof(reason), ob_json_string(data));
   }
   if (m->result) chain_json_quantity(m->result, &x, "result", &err);
+  if (m->result) chain_json_quantity_u256(m->result, &u, "result", &err);
   if (m->sub_result) chain_json_quantity(ob_json_get(m->sub_result, "number"), &x, "number", &err);
 }
 

@@ -1,8 +1,14 @@
-# Helpers for shell test cases (sourced by run.sh). A case is a function `test_NAME() { … }`;
-# it fails when a check fails or any command fails (set -e is off inside checks on purpose).
+# Helpers for shell test cases (sourced by run.sh). A case is a function `test_NAME() { … }`.
+# It fails when a check fails (the checks count failures and the case goes on) and when any command
+# whose status nobody checks fails: the case runs under `set -Eeuo pipefail` with inherit_errexit,
+# and the ERR trap (harness_err) prints the command, its exit status, file and line, then ends it.
 #
-#   run "$OBRIDGE" db status     # sets $status, $out (stdout), $err (stderr)
+#   run "$OBRIDGE" db status     # sets $status, $out (stdout), $err (stderr); never ends the case
 #   expect_status 2; expect_err 'config: .chain'; expect_out '^ok'
+#
+# A command expected to fail is written so: `run CMD; expect_status N`, `! CMD`, `CMD || rc=$?`,
+# `wait "$pid" || rc=$?`. Bash ignores -e inside a function called in a condition (`setup || return`,
+# `if f`, `f && …`): such helpers check each of their commands themselves.
 OBRIDGE=${OBRIDGE:-obridge}
 OB_SOURCE_DIR=${OB_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export PATH="$OB_SOURCE_DIR/node_modules/.bin:$PATH"
@@ -11,32 +17,61 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/obtest.XXXXXX")
 cleanup_case() {
   local env
   for env in "$TMP"/*/env "$TMP"/*/*/env; do
-    [[ -f $env ]] && bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$(dirname "$env")" >/dev/null 2>&1
+    [[ -f $env ]] || continue
+    bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$(dirname "$env")" >/dev/null 2>&1 ||
+      echo "warning: could not stop the peers of $(dirname "$env")" >&2
   done
   rm -rf "$TMP"
 }
 trap cleanup_case EXIT
 failures=0
 
+# The ERR trap: an unchecked command failed. In the case itself it ends the case. In a subshell or a
+# command substitution (`expect_eq "$(psql …)" 3`) it ends that subshell and leaves a note in
+# $TMP/unchecked, which fails the case when it ends (run.sh).
+harness_err() {
+  local rc=$1 line=$2 cmd=$3 where
+  trap - ERR
+  if ((BASH_SUBSHELL == 0)) && [[ ${FUNCNAME[1]:-main} == main ]]; then # the case returned non-zero
+    echo "FAILED ${OB_CASE:-?} (${failures} checks; the case returned $rc)"
+    set +e # the EXIT traps' cleanup is not part of the case
+    exit 1
+  fi
+  where="${BASH_SOURCE[1]##*/}:$line in ${FUNCNAME[1]:-main}"
+  echo "ERROR: unchecked command failed (exit $rc) at $where: $cmd" >&2
+  if ((BASH_SUBSHELL)); then
+    echo "exit $rc at $where: $cmd" >>"$TMP/unchecked"
+    exit "$rc"
+  fi
+  echo "FAILED ${OB_CASE:-?} (unchecked command failed: exit $rc at $where: $cmd)"
+  set +e
+  exit 1
+}
+set -Eeuo pipefail
+shopt -s inherit_errexit
+trap 'harness_err $? $LINENO "$BASH_COMMAND"' ERR
+
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
-run() {
-  set +e
-  "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-  status=$?
+_run_done() {
+  status=$1
   out=$(cat "$TMP/out")
   err=$(cat "$TMP/err")
+}
+run() {
+  local rc=0
+  "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
+  _run_done "$rc"
 }
 # Like run, with stdin from a string.
 run_in() {
-  local input=$1; shift
-  set +e
-  printf '%s' "$input" | "$@" >"$TMP/out" 2>"$TMP/err"
-  status=$?
-  out=$(cat "$TMP/out")
-  err=$(cat "$TMP/err")
+  local input=$1 rc=0; shift
+  "$@" >"$TMP/out" 2>"$TMP/err" < <(printf '%s' "$input") || rc=$?
+  _run_done "$rc"
 }
-show() { echo "--- command: $*" >&2; echo "--- status $status; stdout:" >&2; printf '%s\n' "$out" | head -40 >&2; echo "--- stderr:" >&2; printf '%s\n' "$err" | head -40 >&2; }
+show() {
+  { echo "--- status $status; stdout:"; head -40 <<<"$out"; echo "--- stderr:"; head -40 <<<"$err"; } >&2
+}
 expect_status() { [[ $status == "$1" ]] || { fail "expected exit $1, got $status"; show; }; }
 expect_out() { grep -Eq -- "$1" <<<"$out" || { fail "stdout does not match /$1/"; show; }; }
 expect_err() { grep -Eq -- "$1" <<<"$err" || { fail "stderr does not match /$1/"; show; }; }

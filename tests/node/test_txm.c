@@ -110,9 +110,10 @@ static void rig_close(struct rig *r) {
 }
 
 static int submit_transfer(struct rig *r, uint64_t value, const char *key, int64_t *id) {
-  struct chain_txm_req q = {.has_to = true, .value_wei = value, .gas_limit = 21000, .purpose = "test transfer", .key = key};
+  struct chain_txm_req q = {.has_to = true, .gas_limit = 21000, .purpose = "test transfer", .key = key};
   struct ob_err err;
   int rc;
+  chain_u256_from_u64(&q.value, value);
   q.to[19] = 0x42;
   rc = chain_txm_submit(r->m, &q, id, &err);
   if (rc) fprintf(stderr, "submit: %s\n", err.msg);
@@ -275,7 +276,7 @@ OB_TEST(supersede_replaces_at_same_nonce) {
   struct anvil a;
   struct rig r;
   struct ob_err err;
-  struct chain_txm_req q = {.has_to = true, .value_wei = 2, .gas_limit = 30000, .purpose = "newer round"};
+  struct chain_txm_req q = {.has_to = true, .value = {{2, 0, 0, 0}}, .gas_limit = 30000, .purpose = "newer round"};
   int64_t id, nid;
   char ids[24];
   OB_REQUIRE(anvil_up(&a, NULL));
@@ -358,4 +359,62 @@ OB_TEST(restart_mid_stream_recovers) {
   check_exactly_once(&r, 30);
   rig_close(&r);
   anvil_cmd(&a, "down", NULL);
+}
+
+/* bumps counts versions, not the bumps one process made: 11 versions (made by any number of
+ * processes) are 10 bumps, whatever a later process that bumped once reports. */
+OB_TEST(bumps_count_versions) {
+  struct db *db = fresh_migrated_db();
+  struct node_chain_db ndb = {.db = db, .chain_id = 31337, .from = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"};
+  struct chain_txm_store st;
+  struct chain_txm_req q = {.has_to = true, .gas_limit = 21000};
+  struct chain_txm_update u = {.state = CHAIN_TX_BROADCAST, .bumps = 1};
+  struct ob_err err;
+  uint8_t raw[4] = {1, 2, 3, 4};
+  int64_t id = 0;
+  uint64_t nonce = 0;
+  bool existed = false;
+  char ids[24];
+  OB_REQUIRE(db != NULL);
+  node_chain_txm_store(&st, &ndb);
+  OB_REQUIRE(st.insert(st.ud, &q, 0, &id, &nonce, &existed, &err) == 0);
+  for (int v = 0; v <= 10; v++) {
+    struct chain_txm_ver ver = {.raw = raw, .raw_len = sizeof(raw), .max_fee = {{2, 0, 0, 0}}, .max_priority_fee = {{1, 0, 0, 0}}};
+    snprintf(ver.hash, sizeof(ver.hash), "0x%064x", v + 1);
+    OB_REQUIRE(st.add_version(st.ud, id, v, &ver, &err) == 0);
+  }
+  OB_REQUIRE(st.update(st.ud, id, &u, &err) == 0);
+  snprintf(ids, sizeof(ids), "%" PRId64, id);
+  OB_CHECK_EQ(q_int(db, "SELECT bumps FROM chain_txs WHERE id = $1::bigint", ids), 10);
+  OB_CHECK_EQ(q_int(db, "SELECT count(*) - 1 FROM chain_tx_versions WHERE tx_id = $1::bigint", ids), 10);
+  db_close(db);
+}
+
+/* Idempotency keys belong to a sender and are compared with the request. */
+OB_TEST(idempotency_key_per_sender_and_compared) {
+  struct db *db = fresh_migrated_db();
+  struct node_chain_db a = {.db = db, .chain_id = 31337, .from = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"};
+  struct node_chain_db b = {.db = db, .chain_id = 31337, .from = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"};
+  struct chain_txm_store sa, sb;
+  struct chain_txm_req q = {.has_to = true, .gas_limit = 21000, .key = "k"};
+  struct ob_err err;
+  int64_t id1 = 0, id2 = 0, id3 = 0;
+  uint64_t nonce = 0;
+  bool existed = false;
+  OB_REQUIRE(db != NULL);
+  node_chain_txm_store(&sa, &a);
+  node_chain_txm_store(&sb, &b);
+  chain_u256_from_u64(&q.value, 5);
+  OB_REQUIRE(sa.insert(sa.ud, &q, 0, &id1, &nonce, &existed, &err) == 0);
+  OB_CHECK(!existed);
+  OB_REQUIRE(sa.insert(sa.ud, &q, 0, &id2, &nonce, &existed, &err) == 0);
+  OB_CHECK(existed);
+  OB_CHECK_EQ(id1, id2);
+  OB_REQUIRE(sb.insert(sb.ud, &q, 0, &id3, &nonce, &existed, &err) == 0);
+  OB_CHECK(!existed);
+  OB_CHECK(id3 != id1);
+  chain_u256_from_u64(&q.value, 6);
+  OB_CHECK_EQ(sa.insert(sa.ud, &q, 0, &id2, &nonce, &existed, &err), OB_EINVAL);
+  OB_CHECK(strstr(err.msg, "idempotency key 'k'") && strstr(err.msg, "value 5 (now 6)"));
+  db_close(db);
 }

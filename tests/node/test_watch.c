@@ -88,7 +88,7 @@ static uint64_t db_cursor(struct db *db, const char *name) {
   uint64_t v = 0;
   if (db_exec(db, &res, 0, "SELECT block FROM chain_cursors WHERE chain_id = 31337 AND name = $1", 1, p, NULL) == 0 &&
       db_res_rows(res) == 1)
-    ob_parse_u64(db_res_get(res, 0, 0), &v, "block", NULL);
+    ob_parse_u64(&v, db_res_get(res, 0, 0), "block", NULL);
   db_res_free(res);
   return v;
 }
@@ -191,3 +191,207 @@ OB_TEST(no_gap_while_connections_are_cut) {
   fake_stop(&px);
   db_close(db);
 }
+
+/* ---- reorgs (each case on its own anvil: a reorg would pull blocks from under other tests) ---- */
+
+struct view { /* what a consumer holds: logs by block, undone on on_reorg */
+  int n, reorgs;
+  uint64_t blocks[64], first_reorg;
+  char hashes[64][67];
+};
+static void view_log(void *ud, const struct ob_json *log) {
+  struct view *v = ud;
+  const char *h = ob_json_string(ob_json_get(log, "blockHash"));
+  if (v->n == 64) return;
+  chain_json_quantity(ob_json_get(log, "blockNumber"), &v->blocks[v->n], "blockNumber", NULL);
+  snprintf(v->hashes[v->n++], 67, "%s", h ? h : "");
+}
+static void view_reorg(void *ud, uint64_t from_block) {
+  struct view *v = ud;
+  if (!v->reorgs++) v->first_reorg = from_block;
+  while (v->n > 0 && v->blocks[v->n - 1] >= from_block) v->n--;
+}
+
+/* The consumer's view equals what the chain now says about the logger since `from`. */
+static bool view_is_chain(struct tclient *t, const struct view *v, const char *addr, uint64_t from) {
+  struct ob_json *logs = NULL;
+  char params[256];
+  bool same;
+  snprintf(params, sizeof(params), "[{\"address\":\"%s\",\"fromBlock\":\"0x%llx\",\"toBlock\":\"latest\"}]", addr,
+           (unsigned long long)from);
+  if (sync_json(t, "eth_getLogs", params, &logs)) return false;
+  same = logs->len == (size_t)v->n;
+  for (size_t i = 0; same && i < logs->len; i++) {
+    uint64_t b = 0;
+    chain_json_quantity(ob_json_get(logs->items[i], "blockNumber"), &b, "blockNumber", NULL);
+    same = b == v->blocks[i] && !strcmp(ob_json_string(ob_json_get(logs->items[i], "blockHash")), v->hashes[i]);
+    if (!same) fprintf(stderr, "log %zu: chain has block %llu, the watcher handed over block %llu\n", i,
+                       (unsigned long long)b, (unsigned long long)v->blocks[i]);
+  }
+  if (logs->len != (size_t)v->n) fprintf(stderr, "chain has %zu logs, the watcher's view %d\n", logs->len, v->n);
+  ob_json_free(logs);
+  return same;
+}
+
+/* Wait for n logs in the view after `reorgs` reorgs, and for nothing more to come. */
+static bool wait_view(struct tclient *t, struct view *v, int n, int reorgs, unsigned ms) {
+  uint64_t end = ob_mono_ms() + ms;
+  while ((v->n < n || v->reorgs < reorgs) && ob_mono_ms() < end) chain_loop_run_once(t->loop);
+  run_for(t->loop, 500);
+  return v->n == n;
+}
+
+/* Replace the last `depth` blocks by as many new ones, with a logger call in the first and last. */
+static int reorg(struct tclient *t, const char *addr, int depth) {
+  struct ob_json *r = NULL;
+  char params[512];
+  int rc;
+  snprintf(params, sizeof(params), "[%d,[[{\"from\":\"" ACCT0 "\",\"to\":\"%s\"},0],[{\"from\":\"" ACCT0
+           "\",\"to\":\"%s\"},%d]]]", depth, addr, addr, depth - 1);
+  rc = sync_json(t, "anvil_reorg", params, &r);
+  ob_json_free(r);
+  return rc;
+}
+
+static uint64_t head_of(struct tclient *t) {
+  struct ob_json *r = NULL;
+  uint64_t n = 0;
+  if (sync_json(t, "eth_blockNumber", "[]", &r) == 0) chain_json_quantity(r, &n, "head", NULL);
+  ob_json_free(r);
+  return n;
+}
+
+struct reorg_case {
+  struct db *db;
+  struct node_chain_db ndb;
+  struct chain_watch_store store;
+  struct chain_watch_opts wo;
+  struct tclient t;
+  char addr[43], filter[128];
+  uint64_t deployed;
+};
+
+static bool reorg_case_open(struct reorg_case *c, const char *url, const char *name) {
+  struct ob_err err;
+  const char *urls[1] = {url};
+  memset(c, 0, sizeof(*c));
+  c->db = fresh_migrated_db();
+  c->ndb.db = c->db;
+  c->ndb.chain_id = 31337;
+  if (!c->db || tclient_open(&c->t, urls, 1, NULL, &err) || !deploy_logger(&c->t, c->addr, &c->deployed)) return false;
+  node_chain_watch_store(&c->store, &c->ndb);
+  chain_watch_opts_init(&c->wo);
+  snprintf(c->filter, sizeof(c->filter), "{\"address\":\"%s\"}", c->addr);
+  c->wo.name = name;
+  c->wo.filter_json = c->filter;
+  c->wo.has_start_block = true;
+  c->wo.start_block = c->deployed;
+  c->wo.max_range = 2;
+  c->wo.reorg_depth = 8;
+  return true;
+}
+
+static void reorg_case_close(struct reorg_case *c) {
+  if (c->t.rpc) tclient_close(&c->t);
+  db_close(c->db);
+}
+
+/* The cursor's block, as saved in PostgreSQL, is the chain's block of that number. */
+static bool db_hash_is_chain(struct reorg_case *c, const char *name) {
+  struct db_res *res = NULL;
+  struct ob_json *blk = NULL;
+  const char *p[1] = {name};
+  char params[64];
+  bool same = false;
+  if (db_exec(c->db, &res, 0, "SELECT block, block_hash FROM chain_cursors WHERE chain_id = 31337 AND name = $1", 1,
+              p, NULL) == 0 && db_res_rows(res) == 1 && db_res_get(res, 0, 1)) {
+    snprintf(params, sizeof(params), "[\"0x%llx\",false]", strtoull(db_res_get(res, 0, 0), NULL, 10));
+    if (sync_json(&c->t, "eth_getBlockByNumber", params, &blk) == 0)
+      same = !strcmp(ob_json_string(ob_json_get(blk, "hash")), db_res_get(res, 0, 1));
+  }
+  ob_json_free(blk);
+  db_res_free(res);
+  return same;
+}
+
+static void reorg_below_cursor(const char *url) {
+  struct reorg_case c;
+  struct view v = {0};
+  struct chain_watch_cbs cbs = {view_log, NULL, view_reorg, NULL};
+  struct chain_watch *w = NULL;
+  struct ob_err err;
+  uint64_t head, cursor;
+  if (!reorg_case_open(&c, url, "reorg")) {
+    OB_CHECK_MSG(false, "cannot set up the reorg case");
+    reorg_case_close(&c);
+    return;
+  }
+  OB_REQUIRE(chain_watch_new(&w, c.t.rpc, &c.wo, &c.store, &cbs, &v, &err) == 0);
+  OB_REQUIRE(emit(&c.t, c.addr, 5) == 0);
+  OB_CHECK(wait_view(&c.t, &v, 5, 0, 5000));
+  head = head_of(&c.t);
+  OB_CHECK(chain_watch_cursor(w, &cursor) && cursor == head);
+  /* Three blocks, the cursor's and two below it, replaced by three with two logs in them. */
+  OB_REQUIRE(reorg(&c.t, c.addr, 3) == 0);
+  OB_REQUIRE(emit(&c.t, c.addr, 1) == 0); /* and the chain moves on */
+  OB_CHECK(wait_view(&c.t, &v, 2 + 2 + 1, 1, 8000));
+  OB_CHECK_EQ(v.reorgs, 1);
+  OB_CHECK(v.first_reorg > c.deployed && v.first_reorg <= head - 2);
+  OB_CHECK(view_is_chain(&c.t, &v, c.addr, c.deployed));
+  OB_CHECK(chain_watch_cursor(w, &cursor) && cursor == head + 1);
+  OB_CHECK(db_hash_is_chain(&c, "reorg"));
+  chain_watch_free(w);
+  reorg_case_close(&c);
+}
+
+static void reorg_while_down(const char *url) {
+  struct reorg_case c;
+  struct view v = {0};
+  struct chain_watch_cbs cbs = {view_log, NULL, view_reorg, NULL};
+  struct chain_watch *w = NULL;
+  struct ob_err err;
+  uint64_t head;
+  if (!reorg_case_open(&c, url, "down")) {
+    OB_CHECK_MSG(false, "cannot set up the reorg case");
+    reorg_case_close(&c);
+    return;
+  }
+  OB_REQUIRE(chain_watch_new(&w, c.t.rpc, &c.wo, &c.store, &cbs, &v, &err) == 0);
+  OB_REQUIRE(emit(&c.t, c.addr, 5) == 0);
+  OB_CHECK(wait_view(&c.t, &v, 5, 0, 5000));
+  chain_watch_free(w);
+  head = head_of(&c.t);
+  OB_REQUIRE(reorg(&c.t, c.addr, 4) == 0);
+  /* A new watcher knows only the cursor and its hash from PostgreSQL. */
+  OB_REQUIRE(chain_watch_new(&w, c.t.rpc, &c.wo, &c.store, &cbs, &v, &err) == 0);
+  OB_CHECK(wait_view(&c.t, &v, 1 + 2, 1, 8000));
+  OB_CHECK_EQ(v.reorgs, 1);
+  OB_CHECK(v.first_reorg <= head - 3);
+  OB_CHECK(view_is_chain(&c.t, &v, c.addr, c.deployed));
+  OB_CHECK(db_hash_is_chain(&c, "down"));
+  chain_watch_free(w);
+  reorg_case_close(&c);
+}
+
+/* Run fn against a private anvil started with scripts/peers.sh, stopped however fn ends. */
+static void with_private_anvil(void (*fn)(const char *url)) {
+  char *out = NULL, *errs = NULL, path[700], url[64];
+  int port = 0;
+  FILE *f;
+  int rc = ob_test_sh(&out, &errs, "bash '%s' up '%s/peers' chain", ob_test_src("scripts/peers.sh"), ob_test_tmpdir());
+  snprintf(path, sizeof(path), "%s/peers/chain/port", ob_test_tmpdir());
+  f = rc == 0 ? fopen(path, "r") : NULL;
+  if (!f || fscanf(f, "%d", &port) != 1) {
+    OB_CHECK_MSG(false, "private anvil did not start: %s", errs ? errs : "");
+  } else {
+    snprintf(url, sizeof(url), "ws://127.0.0.1:%d", port);
+    fn(url);
+  }
+  if (f) fclose(f);
+  free(out);
+  free(errs);
+  ob_test_sh(NULL, NULL, "bash '%s' down '%s/peers' chain", ob_test_src("scripts/peers.sh"), ob_test_tmpdir());
+}
+
+OB_TEST(rewinds_when_a_reorg_reaches_below_the_cursor) { with_private_anvil(reorg_below_cursor); }
+OB_TEST(rewinds_after_a_reorg_while_down_from_the_saved_hash) { with_private_anvil(reorg_while_down); }

@@ -1,4 +1,4 @@
-/* cid_gen [--sparse] N: write the IPFS.md test bytes "gen N" (or "sparse N", see cid_gen.h) to
+/* cid_gen [--sparse] N: write the test bytes "gen N" (or "sparse N", see cid_gen.h) to
  * stdout, for the shell and peer tests. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
   static uint8_t buf[1 << 20];
   uint64_t n, off = 0;
   int sparse = argc == 3 && strcmp(argv[1], "--sparse") == 0;
-  if (argc != 2 + sparse || ob_parse_u64(argv[1 + sparse], &n, "N", NULL)) {
+  if (argc != 2 + sparse || ob_parse_u64(&n, argv[1 + sparse], "N", NULL)) {
     fprintf(stderr, "usage: cid_gen [--sparse] N\n");
     return 2;
   }

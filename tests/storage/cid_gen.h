@@ -1,4 +1,4 @@
-/* Test bytes "gen N" of IPFS.md: SHA-256("ipfspeer" ‖ uint64 big-endian k) for k = 0, 1, …,
+/* Test bytes "gen N" (docs/PEERS.md): SHA-256("ipfspeer" ‖ uint64 big-endian k) for k = 0, 1, …,
  * concatenated and cut to N bytes; and "sparse N" (below). Both stream: fill any buffer at any
  * offset. */
 #ifndef OB_TEST_CID_GEN_H

@@ -525,7 +525,7 @@ OB_TEST(builder_allocation_failures) {
 /* ---- wrap-with-directory ---------------------------------------------------------------------- */
 
 OB_TEST(wrap_dir_known_answer) {
-  /* IPFS.md: wrap-with-directory of "hello world\n" as hw.txt (v0); v1 measured on the node. */
+  /* docs/PEERS.md: wrap-with-directory of "hello world\n" as hw.txt (v0); v1 measured on the node. */
   struct ipfs_dag_builder *b = NULL;
   struct ipfs_cid file, dir;
   struct ipfs_dag_info info;

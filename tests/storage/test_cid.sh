@@ -1,4 +1,4 @@
-# obridge cid: the command line (no peer). Known answers are the IPFS node's (IPFS.md).
+# obridge cid: the command line (no peer). Known answers are the IPFS node's (docs/PEERS.md).
 HW_V0=QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o
 HW_V1=bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4
 CID_GEN=${OB_BINARY_DIR:-.}/tests/cid_gen
@@ -18,7 +18,7 @@ test_cid_both_profiles_file_and_stdin() {
 }
 
 test_cid_two_levels_json() {
-  # 175 chunks of 256 KiB: Kubo's v0 DAG grows a second level (IPFS.md).
+  # 175 chunks of 256 KiB: Kubo's v0 DAG grows a second level (docs/PEERS.md).
   "$CID_GEN" 45613057 >"$TMP/g" || { fail "cid_gen"; return; }
   run "$OBRIDGE" cid "$TMP/g" --profile unixfs-v0-2015 --json
   expect_status 0
@@ -53,7 +53,7 @@ test_cid_check() {
 }
 
 test_cid_wrap() {
-  # IPFS.md: wrap-with-directory of "hello world\n" as hw.txt.
+  # docs/PEERS.md: wrap-with-directory of "hello world\n" as hw.txt.
   printf 'hello world\n' >"$TMP/hw.txt"
   run "$OBRIDGE" cid "$TMP/hw.txt" --profile unixfs-v0-2015 --wrap
   expect_status 0; expect_eq "$out" QmSMX7jxntUC2SUczppWxKVRrYhqeVon3UdUkD6ons8ACv
@@ -94,9 +94,7 @@ test_cid_unreadable_file() {
     # root reads anything: use a setuid-less drop to nobody when available, else a FIFO error.
     command -v runuser >/dev/null || { echo "skip: root without runuser"; return 0; }
     chmod 755 "$TMP"
-    set +e
-    runuser -u nobody -- "$OBRIDGE" cid "$TMP/secret" >"$TMP/out" 2>"$TMP/err"
-    status=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
+    run runuser -u nobody -- "$OBRIDGE" cid "$TMP/secret"
   else
     run "$OBRIDGE" cid "$TMP/secret"
   fi

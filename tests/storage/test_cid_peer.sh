@@ -81,7 +81,7 @@ test_node_vectors_v1() {
     fail "the node ignores max-file-links (stock js-ipfs): run scripts/install-deps.sh to apply scripts/patches/"
     return
   fi
-  expect_eq "$node_cid" bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3fu "Kubo's CID of gen 182452225 (IPFS.md)"
+  expect_eq "$node_cid" bafybeicmkrwadta7y6uz54e6tdnxvwynyhhxulndgwn7nreadaoflcw3fu "Kubo's CID of gen 182452225 (docs/PEERS.md)"
   file_vectors unixfs-v1-2025 0 $GIB
 }
 

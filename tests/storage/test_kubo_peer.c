@@ -1,5 +1,5 @@
 /* The Kubo client against the real node of the ipfs fixture: every call, both profiles' options,
- * answers compared as binary CIDs with known values from /work/shared/peers/IPFS.md. */
+ * answers compared as binary CIDs with known values from docs/PEERS.md. */
 #include <stdlib.h>
 
 #include "ob/core/buf.h"

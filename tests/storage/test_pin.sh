@@ -27,7 +27,7 @@ start_http() {
   for _ in $(seq 100); do curl -s -o /dev/null "$HTTP/" && return 0; sleep 0.05; done
   fail "http server did not start"
 }
-stop_http() { [[ -n ${http_pid:-} ]] && kill "$http_pid" 2>/dev/null; wait "$http_pid" 2>/dev/null; return 0; }
+stop_http() { [[ -n ${http_pid:-} ]] && kill "$http_pid" 2>/dev/null; wait "$http_pid" 2>/dev/null || true; }
 
 test_add_both_profiles_known_cids() {
   setup || return
@@ -80,6 +80,21 @@ test_progress_bar_on_a_tty() {
   script -qec "$OBRIDGE pin add $TMP/r >$TMP/tty2.out" "$TMP/typescript" >/dev/null 2>&1 </dev/null
   grep -q 'ETA' "$TMP/typescript" || fail "no progress bar on a terminal: $(head -c 300 "$TMP/typescript")"
   grep -q 'ETA' "$TMP/tty2.out" && fail "progress bar on stdout"
+  # The bar names the file and shows the percent.
+  grep -Eq 'r  [0-9.]+ [KMG]?i?B / 19\.1 MiB +[0-9]+%' "$TMP/typescript" || fail "no name and percent in the bar: $(head -c 300 "$TMP/typescript")"
+  # A log line never lands on the bar's line: what a terminal shows of each line (after its last
+  # carriage return, the erase-line sequence dropped) is a bar or a log line, never both.
+  script -qec "OBRIDGE_LOG_LEVEL=info $OBRIDGE pin add $TMP/r --name bar-test >$TMP/tty3.out" "$TMP/typescript3" >/dev/null 2>&1 </dev/null
+  grep -q 'msg=pinned' "$TMP/typescript3" || fail "no info log line to check"
+  if python3 - "$TMP/typescript3" <<'PY'
+import re, sys
+# (the terminal ends each line with CR LF: the last CR before the LF is not a bar redraw)
+shown = [re.sub(r"\x1b\[K", "", l.rstrip("\r").split("\r")[-1])
+         for l in open(sys.argv[1], "rb").read().decode("utf-8", "replace").split("\n")]
+bad = [l for l in shown if "ts=" in l and "ETA" in l]
+sys.exit(1 if bad else 0)
+PY
+  then :; else fail "a log line landed on the progress bar's line: $(grep -a 'ETA.*ts=' "$TMP/typescript3" | head -c 300)"; fi
   return 0
 }
 
@@ -98,7 +113,8 @@ test_no_wait_then_worker() {
   done
   expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned'")" 3 "worker pinned all"
   t0=$(date +%s%N)
-  kill -TERM "$wpid"; wait "$wpid"; local rc=$?
+  local rc=0
+  kill -TERM "$wpid"; wait "$wpid" || rc=$?
   expect_eq "$rc" 0 "worker exit status after SIGTERM"
   (( ($(date +%s%N) - t0) / 1000000 < 3000 )) || fail "worker took more than 3 s to stop"
   for i in 1 2 3; do
@@ -168,15 +184,22 @@ test_bad_input_cid_does_not_parse() {
 test_rm_not_pinned_and_rm_pinned() {
   setup || return
   run "$OBRIDGE" pin rm bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q
-  expect_status 2; expect_err 'cannot unpin bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q: it is not pinned'
+  expect_status 1; expect_err 'bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q: not pinned'
+  expect_no_err 'HTTP 500'
   printf 'to be removed %s\n' "$RANDOM$$" >"$TMP/rm"
-  run "$OBRIDGE" pin add "$TMP/rm"
+  printf 'also removed %s\n' "$RANDOM$$" >"$TMP/rm2"
+  run "$OBRIDGE" pin add -q "$TMP/rm" "$TMP/rm2"
   expect_status 0
-  local cid=$out
-  run "$OBRIDGE" pin rm "$cid" --json
-  expect_status 0; expect_out "\"removed\":1"
-  node_pinned "$cid" && fail "still pinned on the node"
-  expect_eq "$(psqlq 'SELECT count(*) FROM pins')" 0 "job removed"
+  local cid cid2
+  cid=$(sed -n 1p <<<"$out"); cid2=$(sed -n 2p <<<"$out")
+  # Several CIDs at once; one not pinned among them is exit 1, the others are still removed.
+  run "$OBRIDGE" pin rm "$cid" bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q "$cid2" --json
+  expect_status 1; expect_out "\"cid\":\"$cid\",\"unpinned\":true,\"removed\":1"
+  expect_out "\"cid\":\"$cid2\",\"unpinned\":true,\"removed\":1"
+  expect_err 'bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q: not pinned'
+  if node_pinned "$cid"; then fail "still pinned on the node"; fi
+  if node_pinned "$cid2"; then fail "$cid2 still pinned on the node"; fi
+  expect_eq "$(psqlq 'SELECT count(*) FROM pins')" 0 "jobs removed"
 }
 
 test_unreachable_node_exit_3() {
@@ -202,9 +225,13 @@ test_url_pin_streams_and_matches_local_cid() {
 test_url_404_exit_2() {
   setup || return
   start_http || return
-  run "$OBRIDGE" pin add "$HTTP/missing.bin"
+  printf 'here\n' >"$TMP/www/here.txt"
+  # Refused before any job is written, with or without --no-wait, and the other arguments too.
+  run "$OBRIDGE" pin add "$HTTP/here.txt" "$HTTP/missing.bin"
   expect_status 2; expect_err "cannot download '$HTTP/missing.bin': HTTP 404"
-  expect_eq "$(psqlq "SELECT status || ' ' || attempts FROM pins")" "failed 1" "404 is not retried"
+  run "$OBRIDGE" pin add "$HTTP/missing.bin" --no-wait
+  expect_status 2; expect_err "cannot download '$HTTP/missing.bin': HTTP 404"
+  expect_eq "$(psqlq "SELECT count(*) FROM pins")" 0 "nothing queued for a 404"
   stop_http
 }
 
@@ -247,7 +274,7 @@ PY
     sleep 0.1
   done
   kill -TERM "$wpid"; wait "$wpid"
-  kill "$spid"; wait "$spid" 2>/dev/null
+  kill "$spid"; wait "$spid" 2>/dev/null || true # ended by the signal
   expect_eq "$(psqlq "SELECT status FROM pins")" queued "retryable after a cut download"
   expect_eq "$(psqlq "SELECT cid IS NULL FROM pins")" t "no CID recorded"
   grep -q 'cannot download' <<<"$(psqlq 'SELECT last_error FROM pins')" || fail "last_error: $(psqlq 'SELECT last_error FROM pins')"
@@ -276,14 +303,14 @@ test_verify_updates_state_honestly() {
 
 test_recover_requeues_failed() {
   setup || return
-  start_http || return
-  run "$OBRIDGE" pin add "$HTTP/missing"
-  expect_status 2
+  printf 'recover me %s\n' "$RANDOM$$" >"$TMP/rec"
+  run "$OBRIDGE" pin add "$TMP/rec" --no-wait
+  expect_status 0
+  psqlq "UPDATE pins SET status = 'failed', last_error = 'made to fail', attempts = 2" >/dev/null
   expect_eq "$(psqlq "SELECT status FROM pins")" failed
   run "$OBRIDGE" pin recover --json
   expect_status 0; expect_out '"requeued":1'
   expect_eq "$(psqlq "SELECT status || ' ' || attempts FROM pins")" "queued 0"
-  stop_http
 }
 
 # Three workers on one queue: a single process and one running two worker processes (--workers 2).
@@ -301,7 +328,8 @@ test_two_workers_each_job_once() {
     [[ $(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned'") == "$n" ]] && break
     sleep 0.1
   done
-  kill -TERM "$w1" "$w2"; wait "$w1"; rc1=$?; wait "$w2"; rc2=$?
+  rc1=0 rc2=0
+  kill -TERM "$w1" "$w2"; wait "$w1" || rc1=$?; wait "$w2" || rc2=$?
   expect_eq "$rc1 $rc2" "0 0" "workers' exit status after SIGTERM (the second passes it on to its two processes)"
   expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned' AND attempts = 1")" "$n" "every job pinned at its first attempt"
   local kids
@@ -334,7 +362,7 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True); srv.serve_forever()'
   run "$OBRIDGE" pin add "https://127.0.0.1:$port/t.txt"
   expect_status 1; expect_err "cannot download 'https://127.0.0.1:$port/t.txt': TLS verification failed"
   expect_eq "$(psqlq "SELECT status FROM pins")" failed "a certificate nobody vouches for is not retried"
-  kill "$spid"; wait "$spid" 2>/dev/null
+  kill "$spid"; wait "$spid" 2>/dev/null || true # ended by the signal
   return 0
 }
 
@@ -373,7 +401,7 @@ PY
   expect_eq "$(psqlq "SELECT status || ' ' || attempts || ' ' || (cid IS NULL)::text FROM pins")" "failed 1 true" "not pinned, not retried"
   grep -q '^/api/v0/pin/rm?arg=QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o' "$TMP/fake.log" || fail "the node's pin was not removed: $(cat "$TMP/fake.log")"
   grep -q '^/api/v0/pin/ls' "$TMP/fake.log" && fail "asked pin/ls after a mismatch"
-  kill "$fpid"; wait "$fpid" 2>/dev/null
+  kill "$fpid"; wait "$fpid" 2>/dev/null || true # ended by the signal
   return 0
 }
 
@@ -449,4 +477,165 @@ test_recursive_refuses_symlink_and_plain_dir() {
   run "$OBRIDGE" cid "$TMP/tree" --recursive
   expect_status 2; expect_err "is a symbolic link"
   expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned'")" 0 "nothing pinned"
+}
+
+# ---- verify of a directory pin; the pin set; the CLI as IPFS users expect it ----
+test_verify_directory_pin() {
+  setup || return
+  make_tree "$TMP/tree"
+  local prof cid node_cum
+  for prof in unixfs-v0-2015 unixfs-v1-2025; do
+    run "$OBRIDGE" pin add "$TMP/tree" --recursive --profile "$prof"
+    expect_status 0
+  done
+  # A good recursive pin of a directory is good (it was compared with a file size of 0 and failed).
+  run "$OBRIDGE" pin verify
+  expect_status 0; expect_out '^ok +Qm'; expect_out '^ok +bafy'; expect_no_out '^BAD'
+  run "$OBRIDGE" pin verify
+  expect_status 0
+  expect_eq "$(psqlq "SELECT count(*) FROM pins WHERE status = 'pinned' AND verified_at IS NOT NULL")" 2 "both trees verified and still pinned"
+  # What was recorded is the DAG's cumulative size, as the node reports it.
+  cid=$(psqlq "SELECT cid FROM pins WHERE profile = 'unixfs-v0-2015'")
+  node_cum=$(curl -s -X POST "$OBRIDGE_IPFS_API/api/v0/files/stat?arg=/ipfs/$cid" | sed -n 's/.*"CumulativeSize":\([0-9]*\).*/\1/p')
+  [[ -n $node_cum ]] || fail "no CumulativeSize from files/stat"
+  expect_eq "$(psqlq "SELECT meta->>'dag_size' FROM pins WHERE cid = '$cid'")" "$node_cum" "recorded DAG size"
+  # Another DAG size than the node's: failed.
+  psqlq "UPDATE pins SET meta = meta || '{\"dag_size\": 7}' WHERE cid = '$cid'" >/dev/null
+  run "$OBRIDGE" pin verify "$cid"
+  expect_status 1; expect_out "BAD +$cid +verify: the node's DAG has $node_cum bytes, the queue recorded 7"
+  expect_eq "$(psqlq "SELECT status FROM pins WHERE cid = '$cid'")" failed
+  # Only the root block pinned (directly): not the tree that was pinned -> queued to pin it again.
+  cid=$(psqlq "SELECT cid FROM pins WHERE profile = 'unixfs-v1-2025'")
+  curl -sf -X POST "$OBRIDGE_IPFS_API/api/v0/pin/rm?arg=$cid" >/dev/null || fail "pin/rm"
+  curl -sf -X POST "$OBRIDGE_IPFS_API/api/v0/pin/add?arg=$cid&recursive=false" >/dev/null || fail "pin/add direct"
+  run "$OBRIDGE" pin verify "$cid"
+  expect_status 1; expect_out "BAD +$cid +verify: not pinned recursively"
+  expect_eq "$(psqlq "SELECT status FROM pins WHERE cid = '$cid'")" queued "queued to be pinned again"
+}
+
+test_ls_pin_set_filters_and_quiet() {
+  setup || return
+  printf 'one\n' >"$TMP/one.txt"
+  printf 'two\n' >"$TMP/two.txt"
+  local c1 c2
+  run "$OBRIDGE" pin add "$TMP/one.txt"
+  expect_status 0; c1=$out
+  run "$OBRIDGE" pin add "$TMP/one.txt"
+  expect_status 0; expect_eq "$out" "$c1" "the same file twice"
+  run "$OBRIDGE" pin add "$TMP/two.txt" --name second
+  expect_status 0; c2=$out
+  # The pin set: one row per CID, with its name (the file name when --name is not given).
+  run "$OBRIDGE" pin ls
+  expect_status 0
+  expect_eq "$(wc -l <<<"$out")" 2 "one row per CID"
+  expect_out "^$c1 +pinned +one.txt +4 +20"
+  expect_out "^$c2 +pinned +second +4 +20"
+  expect_no_out '^CID'
+  run "$OBRIDGE" pin ls --jobs
+  expect_status 0; expect_eq "$(wc -l <<<"$out")" 3 "--jobs: every request"
+  run "$OBRIDGE" pin ls -q
+  expect_status 0; expect_eq "$out" "$c1"$'\n'"$c2"
+  run "$OBRIDGE" pin ls "$c2" -q
+  expect_status 0; expect_eq "$out" "$c2"
+  run "$OBRIDGE" pin ls --name one.txt --quiet
+  expect_status 0; expect_eq "$out" "$c1"
+  run "$OBRIDGE" pin ls --limit 1 -q
+  expect_status 0; expect_eq "$out" "$c1"
+  run "$OBRIDGE" pin ls --status failed
+  expect_status 0; expect_eq "$out" ""
+  run "$OBRIDGE" pin ls --status queued,pinned -q
+  expect_status 0; expect_eq "$(wc -l <<<"$out")" 2
+  run "$OBRIDGE" pin ls --json
+  expect_status 0; expect_out '"name":"one.txt"'; expect_out '"name":"second"'
+  run "$OBRIDGE" pin ls --status done
+  expect_status 2; expect_err "unknown pin status 'done'"
+  run "$OBRIDGE" pin ls bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q
+  expect_status 1; expect_err 'bafkreidlsxyclnvghdbmugufaotcjv4resw7a4lw3no5wi4uklxuiuw53q: not pinned'
+  # A header on a terminal.
+  if command -v script >/dev/null; then
+    script -qec "$OBRIDGE pin ls" "$TMP/ls.tty" >/dev/null 2>&1 </dev/null || fail "pin ls on a terminal failed"
+    grep -Eq '^CID +STATUS +NAME +SIZE +CREATED' "$TMP/ls.tty" || fail "no header on a terminal: $(head -c 300 "$TMP/ls.tty")"
+  fi
+}
+
+test_add_short_flags_and_default_name() {
+  setup || return
+  make_tree "$TMP/tree"
+  run "$OBRIDGE" pin add -rq "$TMP/tree" --profile unixfs-v0-2015
+  expect_status 0; expect_out '^Qm'
+  expect_eq "$(wc -l <<<"$out")" 1 "-q: the CID only"
+  run "$OBRIDGE" pin add -r "$TMP/tree" --json
+  expect_status 0; expect_out '"name":"tree"'; expect_out '"recursive":true'
+  expect_eq "$(psqlq "SELECT string_agg(DISTINCT name, ',') FROM pins")" tree "--name defaults to the directory's name"
+  run "$OBRIDGE" pin add -x "$TMP/tree"
+  expect_status 2; expect_err "unknown option '-x'"
+}
+
+test_bad_input_refused_before_queue() {
+  setup || return
+  make_tree "$TMP/tree"
+  ln -s ../B "$TMP/tree/sub/link"
+  run "$OBRIDGE" pin add "$TMP/tree" --recursive --no-wait
+  expect_status 2; expect_err "cannot add '.*tree/sub/link': is a symbolic link"
+  mkfifo "$TMP/tree/sub/fifo"
+  rm "$TMP/tree/sub/link"
+  run "$OBRIDGE" pin add "$TMP/tree" -r
+  expect_status 2; expect_err "sub/fifo': not a regular file"
+  expect_eq "$(psqlq 'SELECT count(*) FROM pins')" 0 "nothing queued"
+}
+
+test_status_by_request_id_prefix() {
+  setup || return
+  printf 'a\n' >"$TMP/a"
+  printf 'b\n' >"$TMP/b"
+  run "$OBRIDGE" pin add "$TMP/a" "$TMP/b" --no-wait
+  expect_status 0
+  local id
+  id=$(sed -n 1p <<<"$out")
+  run "$OBRIDGE" pin status "${id:0:8}"
+  expect_status 0; expect_out "^$id +queued"
+  run "$OBRIDGE" pin status "${id:0:8}" --json
+  expect_status 0; expect_out "\"requestid\":\"$id\""
+  psqlq "UPDATE pins SET request_id = ('abcd' || substr(request_id::text, 5))::uuid" >/dev/null
+  run "$OBRIDGE" pin status abcd
+  expect_status 2; expect_err "request id prefix 'abcd' is ambiguous: 2 jobs match"
+  run "$OBRIDGE" pin status 0000
+  expect_status 2; expect_err "no pin job has a request id starting with '0000'"
+  run "$OBRIDGE" pin status abc
+  expect_status 2; expect_err "'abc' is not a request id or a prefix of one"
+}
+
+# A URL that answers 503: the foreground add tries --retries + 1 times, one log line per retry,
+# then fails the job and says --no-wait queues it; a URL that never answers ends at --timeout.
+test_add_url_foreground_fails_fast() {
+  MAX_ATTEMPTS=5 setup || return
+  local port t0 ms
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  python3 - "$port" <<'PY' &
+import http.server, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/hang":
+            time.sleep(60); return
+        self.send_response(503); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+  local spid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/x" && break; sleep 0.05; done
+  t0=$(date +%s%N)
+  run "$OBRIDGE" pin add "http://127.0.0.1:$port/busy" --retries 1
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  expect_status 3; expect_err "HTTP 503.*use --no-wait to queue it"
+  expect_eq "$(grep -c 'will retry' <<<"$err")" 1 "one line for the one retry"
+  expect_eq "$(psqlq "SELECT status || ' ' || attempts FROM pins")" "failed 2" "--retries 1: two attempts, then failed"
+  (( ms < 10000 )) || fail "took $ms ms"
+  t0=$(date +%s%N)
+  run "$OBRIDGE" pin add "http://127.0.0.1:$port/hang" --timeout 2
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  expect_status 3; expect_err "timed out after 2 s"
+  (( ms < 4000 )) || fail "--timeout 2 took $ms ms"
+  echo "503 with --retries 1: failed after 2 attempts; --timeout 2 on a silent URL: $ms ms" >&2
+  kill "$spid" || fail "kill the server"
+  wait "$spid" 2>/dev/null || true
 }

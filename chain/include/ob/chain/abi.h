@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ob/chain/u256.h"
+#include "ob/core/u256.h"
 struct ob_buf;
 struct ob_err;
 struct ob_jw;
@@ -89,9 +89,6 @@ bool chain_abi_type_is_dynamic(const struct chain_abi_type *t);
  * does not fit uint8"). Out: *out (value tree, owned) on success. */
 int chain_abi_parse_args(struct chain_abi_value *out, const struct chain_abi_type *tuple,
                          const char *const *argv, size_t argc, struct ob_err *err);
-/* One value of type t from text. */
-int chain_abi_parse_value(struct chain_abi_value *out, const struct chain_abi_type *t,
-                          const char *text, struct ob_err *err);
 /* Free what a value owns (not v itself); the value is zeroed. */
 void chain_abi_value_free(struct chain_abi_value *v);
 

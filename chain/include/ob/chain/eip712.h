@@ -38,8 +38,6 @@ struct chain_eip712_hashes {
  *          path); OB_EINVAL (a bad type description); OB_ELIMIT; OB_ENOMEM. */
 int chain_eip712_hash_json(struct chain_eip712_hashes *out, const char *json, size_t len,
                            struct ob_err *err);
-/* Same, from a parsed document (borrowed for the call). */
-int chain_eip712_hash_doc(struct chain_eip712_hashes *out, const struct ob_json *doc, struct ob_err *err);
 
 /* The pieces, given a `types` object: encodeType (appended to out) and hashStruct. */
 int chain_eip712_encode_type(struct ob_buf *out, const struct ob_json *types, const char *type,
@@ -52,14 +50,7 @@ int chain_eip712_hash_struct(uint8_t out32[32], const struct ob_json *types, con
  * Returns: 0; OB_EPARSE naming the offset of a malformed part; the ob_buf errors. */
 int chain_eip712_types_from_string(struct ob_buf *out, const char *encoded, struct ob_err *err);
 
-/* keccak256(0x19 0x01 || domain_separator || struct_hash). */
-void chain_eip712_digest(uint8_t out32[32], const uint8_t domain_separator[32], const uint8_t struct_hash[32]);
-
 /* ---- obridge's protocol types (docs/PROTOCOL.md); all fields borrowed for the call ---- */
-
-/* EIP712Domain(string name,string version,uint256 chainId,address verifyingContract) with
- * name "obridge", version "1". */
-void chain_eip712_obridge_domain(uint8_t out32[32], uint64_t chain_id, const uint8_t registry20[20]);
 
 struct chain_commitment {
   uint64_t round;
@@ -70,7 +61,8 @@ struct chain_commitment {
 };
 /* hashStruct(Commitment(uint64 round,bytes32 root,string cid,uint64 timestamp,uint32 count)). */
 void chain_eip712_commitment_hash(uint8_t out32[32], const struct chain_commitment *c);
-/* The digest signers sign: chain_eip712_digest(obridge domain, commitment hash). */
+/* The digest signers sign: keccak256(0x19 0x01 || obridge domain (EIP712Domain(string name,string
+ * version,uint256 chainId,address verifyingContract), name "obridge", version "1") || commitment hash). */
 void chain_eip712_commitment_digest(uint8_t out32[32], uint64_t chain_id, const uint8_t registry20[20],
                                     const struct chain_commitment *c);
 

@@ -16,28 +16,25 @@ struct ob_err;
 struct chain_loop;
 struct chain_timer;
 struct chain_poll;
-struct chain_signal;
 
 /* Returns: 0; OB_ENOMEM; OB_EIO (libuv refused). *out owned (chain_loop_free). */
 int chain_loop_new(struct chain_loop **out, struct ob_err *err);
 /* Closes every handle still open, runs the loop until they are closed, frees. NULL is a no-op. */
 void chain_loop_free(struct chain_loop *l);
-/* Run until chain_loop_stop or until nothing is left to wait for. */
-void chain_loop_run(struct chain_loop *l);
 /* Run until *done becomes true (set by some callback) or nothing is left to wait for.
  * Returns true if *done. Must not be called from a loop callback. */
 bool chain_loop_run_until(struct chain_loop *l, const bool *done);
 /* One iteration: wait for at least one event, run its callbacks. Returns false if nothing is
  * left to wait for. */
 bool chain_loop_run_once(struct chain_loop *l);
-/* Make chain_loop_run return after the current iteration. */
-void chain_loop_stop(struct chain_loop *l);
-/* The underlying uv_loop_t, for the glue files of chain/ only. */
-void *chain__loop_uv(struct chain_loop *l);
-/* One iteration that does not wait (glue files: finishing a third-party teardown). */
-void chain__loop_run_nowait(struct chain_loop *l);
 /* The loop's cached clock in milliseconds (uv_now). */
 uint64_t chain_loop_now_ms(struct chain_loop *l);
+
+/* For the glue file of another area that puts a third-party library on this loop (node/'s HTTP
+ * server puts a libwebsockets listener here): the underlying uv_loop_t, and one iteration that
+ * does not wait (to finish that library's teardown). Nobody else should need them. */
+void *chain_loop_native(struct chain_loop *l);
+void chain_loop_run_nowait(struct chain_loop *l);
 
 /* One-shot or repeating timer. start replaces a running schedule. */
 int chain_timer_new(struct chain_timer **out, struct chain_loop *l, void (*cb)(void *ud), void *ud,
@@ -53,9 +50,4 @@ int chain_poll_new(struct chain_poll **out, struct chain_loop *l, int fd,
                    void (*cb)(void *ud, int fd, int events, int status), void *ud, struct ob_err *err);
 int chain_poll_set(struct chain_poll *p, int events);
 void chain_poll_free(struct chain_poll *p);
-
-/* Signal delivered on the loop (SIGINT, SIGTERM, SIGHUP …). */
-int chain_signal_new(struct chain_signal **out, struct chain_loop *l, int signum,
-                     void (*cb)(void *ud, int signum), void *ud, struct ob_err *err);
-void chain_signal_free(struct chain_signal *s);
 #endif

@@ -35,8 +35,6 @@ int chain_rlp_put_raw(struct ob_buf *out, const void *rlp, size_t len);
 size_t chain_rlp_list_begin(const struct ob_buf *out);
 /* Close the list opened at mark: inserts its header. Returns 0; OB_ELIMIT / OB_ENOMEM. */
 int chain_rlp_list_end(struct ob_buf *out, size_t mark);
-/* The header of a string (is_list false) or list of payload_len bytes; returns its size (1..9). */
-size_t chain_rlp_header(uint8_t hdr[9], bool is_list, size_t payload_len);
 
 /* ---- decoder ---- */
 struct chain_rlp_item {
@@ -50,10 +48,6 @@ struct chain_rlp_item {
  * depth, no trailing bytes). Returns: 0; OB_EPARSE naming the offset and the fault;
  * OB_ELIMIT for nesting deeper than CHAIN_RLP_MAX_DEPTH. Out: *item on success. */
 int chain_rlp_decode(struct chain_rlp_item *item, const uint8_t *data, size_t len, struct ob_err *err);
-/* Decode the first item of data[0..len) (its header and, for lists, its items); trailing bytes are
- * allowed and *item->enc_len says where it ends. */
-int chain_rlp_decode_prefix(struct chain_rlp_item *item, const uint8_t *data, size_t len,
-                            struct ob_err *err);
 
 /* Walk a list's items. chain_rlp_iter_next returns 1 with *item set, 0 at the end, or a negative
  * OB_EPARSE (never after chain_rlp_decode accepted the enclosing tree). */

@@ -29,6 +29,7 @@ struct ob_buf;
 struct ob_json;
 struct chain_loop;
 struct chain_rpc;
+struct chain_u256;
 
 struct chain_rpc_opts {
   const char *const *urls; /* endpoints in order of preference (copied by chain_rpc_new) */
@@ -129,10 +130,14 @@ struct chain_endpoint_status {
   uint64_t head;
   uint64_t lag;         /* best head − head */
   uint64_t chain_id;    /* reported, 0 if not known */
+  bool wrong_chain_id;  /* chain_id is not the configured one (last_error says so) */
   uint64_t reconnects;
   uint64_t rtt_ms;      /* last head check */
   char last_error[200]; /* "" if none */
 };
+/* The error for an endpoint reporting the wrong chain id, NUL-terminated into out (200 bytes is
+ * enough for a 100-byte url): "endpoint ws://… reports chain id 1, config says 31337". */
+void chain_rpc_chain_id_msg(char *out, size_t cap, const char *url, uint64_t reported, uint64_t expected);
 /* Fill up to cap entries; returns the number of endpoints. */
 size_t chain_rpc_status(struct chain_rpc *c, struct chain_endpoint_status *out, size_t cap);
 /* True when some endpoint is usable. */
@@ -143,7 +148,10 @@ enum chain_wait {
   CHAIN_WAIT_ALL,   /* every endpoint checked (head known) or failed once */
 };
 /* Run the loop until `what` or timeout_ms passes. Returns 0; OB_EUNREACH naming every endpoint's
- * last error (READY, FIRST); OB_ETIMEDOUT (ALL). Not from inside a loop callback. */
+ * last error (READY, FIRST); OB_EINVAL "wrong chain: endpoint … reports chain id …" (READY, FIRST)
+ * at once when every endpoint reported a chain id other than the configured one, or at the
+ * timeout when some did (a configuration error: retrying will not help); OB_ETIMEDOUT (ALL).
+ * Not from inside a loop callback. */
 int chain_rpc_wait(struct chain_rpc *c, enum chain_wait what, unsigned timeout_ms, struct ob_err *err);
 
 /* Counters (for tests and `chain status`). */
@@ -181,4 +189,7 @@ void chain_revert_reason(char *out, size_t cap, const char *data_hex);
 /* "0x1a" → 26. Returns 0; OB_EPARSE (not a hex quantity string: what names it, e.g.
  * "eth_chainId result"); OB_ELIMIT (over 64 bits). */
 int chain_json_quantity(const struct ob_json *v, uint64_t *out, const char *what, struct ob_err *err);
+/* The same for 256-bit quantities (balances, fees): "0x1a055690d9db80000" → 30000000000000000000.
+ * Returns 0; OB_EPARSE; OB_ELIMIT (over 256 bits). */
+int chain_json_quantity_u256(const struct ob_json *v, struct chain_u256 *out, const char *what, struct ob_err *err);
 #endif

@@ -29,14 +29,10 @@ int chain_key_generate(uint8_t key32[32], struct ob_err *err);
 /* Is key32 a valid private key (1 <= k < n)? Constant time. */
 bool chain_key_valid(const uint8_t key32[32]);
 
-/* Derive the uncompressed public key (64 bytes X||Y, no 0x04 prefix) / the address.
+/* Derive the address (last 20 bytes of keccak256 of the uncompressed public key).
  * Returns: 0; OB_EINVAL for an invalid key. Never allocates. */
-int chain_key_pubkey(const struct chain_signer *s, uint8_t pub64[64], const uint8_t key32[32],
-                     struct ob_err *err);
 int chain_key_address(const struct chain_signer *s, uint8_t addr20[20], const uint8_t key32[32],
                       struct ob_err *err);
-/* address = last 20 bytes of keccak256(pub64). Never fails. */
-void chain_pubkey_address(uint8_t addr20[20], const uint8_t pub64[64]);
 
 /* Sign a 32-byte digest (RFC 6979 nonce, so equal to cast/ethers byte for byte).
  * Returns: 0; OB_EINVAL for an invalid key; OB_ECRYPTO if libsecp256k1 fails.

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ob/chain/u256.h"
+#include "ob/core/u256.h"
 
 struct ob_err;
 struct ob_buf;

@@ -2,9 +2,10 @@
  *
  * States (chain_txs.state): queued (nonce allocated) → signed (raw bytes and hash stored, before
  * the first broadcast) → broadcast → confirmed (mined, chain.confirmations deep) → finalized
- * (finality_blocks deep, no longer watched); or failed (reverted when mined, or its nonce was
- * consumed by a transaction obridge did not send); or superseded (replaced at the same nonce by a
- * newer transaction that got mined instead).
+ * (finality_blocks deep, no longer watched); or failed (reverted when mined, its nonce consumed by
+ * a transaction obridge did not send, or refused for good by the node: insufficient funds,
+ * intrinsic gas too low); or superseded (replaced at the same nonce by a newer transaction that
+ * got mined instead).
  *
  * - Nonces are allocated by the store (PostgreSQL) per (chain id, sender), never in memory.
  * - Fees: EIP-1559 from eth_feeHistory (median tip of the last blocks, twice the next base fee
@@ -13,19 +14,25 @@
  *   replacement rule asks for 10 %), up to the ceilings; every version is stored, whichever is mined
  *   wins.
  * - A reorg (the receipt's block no longer canonical, or the receipt gone) sends a confirmed
- *   transaction back to broadcast, and it is sent again.
+ *   transaction back to broadcast, and it is sent again. Confirmed is not trusted across
+ *   processes: a confirmed transaction loaded at start is "unproven" until this process has seen
+ *   its receipt again (a reorg or a node restored from an older state may have undone it), and the
+ *   manager is not idle while one is unproven.
  * - chain_txm_start recovers: queued ones are signed, signed/broadcast ones sent again, nonces the
  *   chain used that obridge did not are marked, gaps below the chain's pending nonce filled.
  *
  * The private key never enters the manager: a signer callback signs. Storage goes through
  * struct chain_txm_store (node/ implements it on PostgreSQL), so chain/ has no database code.
  * Everything runs on the client's loop; the store calls are synchronous. One manager per sender
- * at a time (node/ takes an advisory lock per sender). Amounts and fees are in wei (uint64). */
+ * at a time (node/ takes an advisory lock per sender). Values and fees are uint256 wei (chain_u256)
+ * everywhere, the fee arithmetic included: nothing is cut to 64 bits. */
 #ifndef OB_CHAIN_TXM_H
 #define OB_CHAIN_TXM_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ob/core/u256.h"
 
 struct ob_err;
 struct ob_buf;
@@ -42,19 +49,21 @@ enum chain_tx_state {
   CHAIN_TX_SUPERSEDED,
 };
 const char *chain_tx_state_name(enum chain_tx_state s); /* "queued", … */
-int chain_tx_state_parse(const char *s, enum chain_tx_state *out); /* 0 or OB_EINVAL */
+int chain_tx_state_parse(enum chain_tx_state *out, const char *s); /* 0 or OB_EINVAL */
 
 /* What to send. */
 struct chain_txm_req {
   bool has_to;
   uint8_t to[20];
-  uint64_t value_wei;
+  struct chain_u256 value; /* wei */
   const uint8_t *data; /* borrowed for the call */
   size_t data_len;
   uint64_t gas_limit;
   const char *purpose; /* free text for people ("commit round 42"); may be NULL */
-  const char *key;     /* idempotency key: a second submit with the same key returns the first
-                          transaction; NULL for none */
+  const char *key;     /* idempotency key, per sender: a second submit with the same key and the
+                          same request returns the first transaction; with a different request
+                          (to, value, data, gas limit) it is refused (OB_EINVAL naming what
+                          differs). NULL for none */
 };
 
 /* One signed version. */
@@ -63,19 +72,20 @@ struct chain_txm_ver {
   const uint8_t *raw;   /* borrowed */
   size_t raw_len;
   bool legacy;
-  uint64_t max_fee, max_priority_fee; /* EIP-1559 */
-  uint64_t gas_price;                 /* legacy */
+  struct chain_u256 max_fee, max_priority_fee; /* EIP-1559, wei per gas */
+  struct chain_u256 gas_price;                 /* legacy, wei per gas */
 };
 
 /* Fields to sign (the signer builds, signs and encodes the transaction). */
 struct chain_txm_sign_req {
-  uint64_t chain_id, nonce, gas_limit, value_wei;
+  uint64_t chain_id, nonce, gas_limit;
+  struct chain_u256 value;
   bool has_to;
   uint8_t to[20];
   const uint8_t *data;
   size_t data_len;
   bool legacy;
-  uint64_t max_fee, max_priority_fee, gas_price;
+  struct chain_u256 max_fee, max_priority_fee, gas_price; /* wei per gas */
 };
 
 struct chain_txm_signer {
@@ -109,15 +119,16 @@ struct chain_txm_update {
   uint64_t gas_used;
   const char *error;       /* failed */
   uint64_t broadcast_block; /* broadcast */
-  int bumps;
+  int bumps;              /* versions - 1 (the store keeps the larger of this and its count) */
 };
 
 /* Synchronous storage, all for (chain_id, from). Every call returns 0 or an OB_E* code. */
 struct chain_txm_store {
   void *ud;
   /* Allocate the next nonce and insert a queued transaction, atomically. chain_next: the chain's
-   * pending nonce, the floor for the allocation (nonces below it were used). A known key returns
-   * the existing transaction with *existed = true. */
+   * pending nonce, the floor for the allocation (nonces below it were used). A known key (of this
+   * sender) with the same request returns the existing transaction with *existed = true; with a
+   * different request OB_EINVAL naming the key and what differs. */
   int (*insert)(void *ud, const struct chain_txm_req *r, uint64_t chain_next, int64_t *id,
                 uint64_t *nonce, bool *existed, struct ob_err *err);
   /* Insert a queued transaction at exactly this nonce (filling a gap). */
@@ -141,10 +152,11 @@ struct chain_txm_opts {
   unsigned confirmations;     /* depth for confirmed: default 1 */
   unsigned finality_blocks;   /* depth for finalized: default 64 */
   unsigned bump_after_blocks; /* default 3 */
-  uint64_t max_fee_wei;       /* ceiling on maxFeePerGas / gasPrice: default 500 gwei */
-  uint64_t max_priority_fee_wei; /* ceiling on the tip: default 50 gwei */
-  uint64_t min_priority_fee_wei; /* floor on the tip: default 1 gwei (capped by the ceiling) */
+  struct chain_u256 max_fee_wei;          /* ceiling on maxFeePerGas / gasPrice: default 500 gwei */
+  struct chain_u256 max_priority_fee_wei; /* ceiling on the tip: default 50 gwei */
+  struct chain_u256 min_priority_fee_wei; /* floor on the tip: default 1 gwei (capped by the ceiling) */
   unsigned check_interval_ms; /* receipts and bumps at most this often: default 250 */
+  unsigned start_timeout_ms;  /* chain_txm_start gives up after this: default 30000 */
 };
 void chain_txm_opts_init(struct chain_txm_opts *o);
 
@@ -171,12 +183,13 @@ int chain_txm_submit(struct chain_txm *m, const struct chain_txm_req *r, int64_t
 int chain_txm_supersede(struct chain_txm *m, int64_t id, const struct chain_txm_req *r, int64_t *new_id,
                         struct ob_err *err);
 
-/* Counts of the transactions in memory by state, and whether nothing is pending. */
+/* Counts of the transactions in memory by state, and whether nothing is pending. unproven:
+ * confirmed ones loaded at start whose receipt this process has not seen yet. */
 struct chain_txm_counts {
-  size_t queued, signed_, broadcast, confirmed;
-  uint64_t bumps, resent, reorgs;
+  size_t queued, signed_, broadcast, confirmed, unproven;
+  uint64_t bumps, resent, reorgs, rejected;
 };
 void chain_txm_counts(struct chain_txm *m, struct chain_txm_counts *out);
-/* True when no transaction is queued, signed or broadcast. */
+/* True when no transaction is queued, signed or broadcast, and no confirmed one is unproven. */
 bool chain_txm_idle(struct chain_txm *m);
 #endif

@@ -22,5 +22,4 @@ int ob_hex_decode_fixed(uint8_t *out, size_t n, const char *text, struct ob_err 
 /* Decode into a newly allocated array (owned; free with ob_free). */
 int ob_hex_decode_alloc(uint8_t **out, size_t *outlen, const char *text, size_t textlen,
                         struct ob_err *err);
-bool ob_hex_is_digit(char c);
 #endif

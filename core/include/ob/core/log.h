@@ -18,10 +18,11 @@ enum ob_log_level { OB_LOG_TRACE, OB_LOG_DEBUG, OB_LOG_INFO, OB_LOG_WARN, OB_LOG
 extern enum ob_log_level ob_log_min_level;
 
 void ob_log_set_level(enum ob_log_level lvl);
-int ob_log_parse_level(const char *s, enum ob_log_level *out); /* "info" -> OB_LOG_INFO; OB_EINVAL */
-const char *ob_log_level_name(enum ob_log_level lvl);
+int ob_log_parse_level(enum ob_log_level *out, const char *s); /* "info" -> OB_LOG_INFO; OB_EINVAL */
 /* Send lines to fn instead of stderr (tests); NULL restores stderr. */
 void ob_log_set_sink(void (*fn)(void *ud, const char *line, size_t len), void *ud);
+/* Call fn before each line is written (a progress bar clears its line); NULL removes it. */
+void ob_log_set_before_write(void (*fn)(void *ud), void *ud);
 
 void ob_log_kv(enum ob_log_level lvl, const char *sys, const char *msg, ...);
 void ob_log_f(enum ob_log_level lvl, const char *sys, const char *fmt, ...)
@@ -33,8 +34,6 @@ void ob_log_f(enum ob_log_level lvl, const char *sys, const char *fmt, ...)
 /* OB_LOGF(OB_LOG_WARN, "db", "retrying in %d ms", ms) */
 #define OB_LOGF(lvl, sys, ...) do { if (OB_LOG_ENABLED(lvl)) ob_log_f((lvl), (sys), __VA_ARGS__); } while (0)
 
-/* True if a value under this key must never be printed. */
-bool ob_log_key_is_secret(const char *key);
 /* Copy url into out (size cap) with any user-info password replaced by "***"
  * ("postgres://u:pw@h/db" -> "postgres://u:***@h/db"); also masks password=... in libpq
  * key/value strings. Always NUL-terminates. */

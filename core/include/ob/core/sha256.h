@@ -12,8 +12,6 @@ int ob_sha256_init(struct ob_sha256 *h);
 void ob_sha256_update(struct ob_sha256 *h, const void *data, size_t len);
 /* Writes the digest and frees the context. */
 void ob_sha256_final(struct ob_sha256 *h, uint8_t hash32[32]);
-/* Frees the context without a digest (error paths). */
-void ob_sha256_release(struct ob_sha256 *h);
 /* One shot. */
 void ob_sha256(uint8_t hash32[32], const void *data, size_t len);
 #endif

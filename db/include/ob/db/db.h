@@ -33,17 +33,20 @@ enum db_flags {
 /* Run one statement with text parameters ($1 … $n). res may be NULL when no rows are wanted.
  * Returns 0; OB_EUNREACH if the connection is lost (and could not be retried); OB_ECONFLICT for a
  * unique/serialization conflict (23505, 40001, 40P01); OB_EPEER for any other server error
- * (err->pg_sqlstate and the server's message). */
+ * (err->pg_sqlstate and the server's message).
+ * Out: *res owned by the caller on success (free it with db_res_free); NULL on failure, so that
+ *      db_res_free(res) is safe on every path. params are borrowed for the call. */
 int db_exec(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
             const char *const *params, struct ob_err *err);
 /* A statement with no parameters, may hold several commands (migrations). */
 int db_exec_script(struct db *db, const char *sql, struct ob_err *err);
 
+/* Reading a result. Every string returned (values, column names, cmd_tuples) is owned by the
+ * result and valid until db_res_free(r): copy what must outlive it. Values are PostgreSQL's text
+ * form, NUL-terminated. Never allocate. */
 size_t db_res_rows(const struct db_res *r);
-size_t db_res_cols(const struct db_res *r);
 const char *db_res_get(const struct db_res *r, size_t row, size_t col); /* NULL for SQL NULL */
 const char *db_res_name(const struct db_res *r, size_t col);
-int db_res_col(const struct db_res *r, const char *name);               /* -1 if absent */
 void db_res_free(struct db_res *r);                                      /* NULL is a no-op */
 const char *db_res_cmd_tuples(const struct db_res *r);                   /* rows affected, "" if n/a */
 
@@ -55,8 +58,6 @@ int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct ob_err *err),
           struct ob_err *err);
 bool db_in_tx(const struct db *db);
 
-/* Drop and re-establish the connection. */
-int db_reconnect(struct db *db, struct ob_err *err);
 /* Server version as "15.18" (static per db). */
 const char *db_server_version(struct db *db);
 

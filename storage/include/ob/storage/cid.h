@@ -187,6 +187,11 @@ int ipfs_cid_dir_node(struct ipfs_cid *dir, uint64_t *dir_dag_size,
 int ipfs_cid_of_dir(struct ipfs_cid *cid, struct ipfs_dir_info *info, const char *path,
                     enum ipfs_profile profile, struct ob_err *err);
 
+/* The checks of ipfs_cid_of_dir without reading a byte of any file (so bad input is refused
+ * before anything is queued): symlinks, special files, too many entries, too deep. Out: info
+ * (may be NULL) with files, dirs and file_bytes (from stat); dag_size stays 0. */
+int ipfs_dir_check(struct ipfs_dir_info *info, const char *path, struct ob_err *err);
+
 /* Called for every entry of the walk, parents before children, entries sorted: full = the path on
  * disk, name = the path inside the add (the root directory's own name first: "tree", "tree/a b"),
  * size = a file's bytes (0 for directories). Return 0 or an OB_E* code (stops the walk). */

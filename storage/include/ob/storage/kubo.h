@@ -17,6 +17,7 @@
  * one storage file that includes curl), so a libuv + curl-multi loop can drive the same calls. */
 #ifndef OB_STORAGE_KUBO_H
 #define OB_STORAGE_KUBO_H
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,10 +102,18 @@ int ipfs_kubo_add_tree(struct ipfs_kubo *k, const struct ipfs_add_opts *o,
 int ipfs_kubo_cat(struct ipfs_kubo *k, const char *path, ipfs_write_fn sink, void *sink_ud,
                   struct ob_err *err);
 
-/* pin/add (recursive). Returns 0; OB_EPEER; OB_ETIMEDOUT when the block cannot be found in time. */
-int ipfs_kubo_pin_add(struct ipfs_kubo *k, const char *cid, struct ob_err *err);
 /* pin/rm. A CID that is not pinned: OB_ENOENT with the node's message. */
 int ipfs_kubo_pin_rm(struct ipfs_kubo *k, const char *cid, struct ob_err *err);
+/* pin/add of a CID the node fetches from the network (recursive). The node is asked for progress
+ * (Kubo streams {"Progress":N} lines; the js node ignores it and answers at the end), and the call
+ * fails with OB_ETIMEDOUT when no byte came for no_progress_s (also passed as timeout=, the js node's
+ * only bound). progress (may be NULL) is called about once a second with the blocks fetched so far;
+ * it returns nonzero to stop the call (OB_ECANCELED). */
+int ipfs_kubo_pin_add(struct ipfs_kubo *k, const char *cid, unsigned no_progress_s, ipfs_progress_fn progress,
+                      void *progress_ud, struct ob_err *err);
+/* swarm/connect to one multiaddr ("/ip4/…/tcp/…/p2p/ID"), with timeout=. A peer that cannot be
+ * reached: OB_EPEER with the node's message. */
+int ipfs_kubo_swarm_connect(struct ipfs_kubo *k, const char *maddr, unsigned timeout_s, struct ob_err *err);
 /* pin/ls for one CID: *pinned = true and type ("recursive", "direct", "indirect") if pinned.
  * type may be NULL. "not pinned" is *pinned = false with 0 returned. */
 int ipfs_kubo_pin_ls(struct ipfs_kubo *k, const char *cid, bool *pinned, char *type, size_t typecap,
@@ -130,6 +139,9 @@ int ipfs_kubo_files_stat(struct ipfs_kubo *k, const char *cid, struct ipfs_files
 /* id: the node's peer id and agent ("kubo/0.29.0/", "js-ipfs/0.18.1"). */
 int ipfs_kubo_id(struct ipfs_kubo *k, char *id, size_t idcap, char *agent, size_t agentcap,
                  struct ob_err *err);
+/* id's Addresses (the multiaddrs the node listens on, with /p2p/ID): fn called once per address
+ * (at most 64); none when the node has no swarm listener. */
+int ipfs_kubo_id_addrs(struct ipfs_kubo *k, int (*fn)(void *ud, const char *maddr), void *ud, struct ob_err *err);
 /* version: "0.29.0". */
 int ipfs_kubo_version(struct ipfs_kubo *k, char *ver, size_t cap, struct ob_err *err);
 struct ipfs_repo_stat {
@@ -146,6 +158,7 @@ struct ipfs_url_opts {
   unsigned connect_timeout_s; /* default 10 */
   unsigned stall_timeout_s;   /* default 60 */
   size_t buffer_bytes;        /* read-ahead; default 1 MiB (memory stays bounded by it) */
+  volatile sig_atomic_t *stop; /* may be NULL; nonzero ends a wait for headers or bytes: OB_ECANCELED */
 };
 void ipfs_url_opts_init(struct ipfs_url_opts *o);
 /* Start the download and wait for the status line and headers (TLS verification always on).

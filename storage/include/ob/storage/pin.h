@@ -9,7 +9,7 @@
  * failed attempt that may succeed later goes back to queued with a later not_before.
  *
  * A job is pinned only when (1) the node's add answered a CID, (2) the CID computed locally on
- * the very bytes uploaded (store-cid's ipfs_dag_builder) equals it as binary CIDs, and (3) the
+ * the very bytes uploaded (ipfs_dag_builder of cid.h) equals it as binary CIDs, and (3) the
  * node's pin/ls lists it. A mismatch is a permanent failure and the node's pin is removed.
  *
  * Rules: err may be NULL; other pointers are required unless said otherwise. One worker per
@@ -30,8 +30,10 @@ enum ipfs_pin_status { IPFS_PIN_QUEUED, IPFS_PIN_PINNING, IPFS_PIN_PINNED, IPFS_
 const char *ipfs_pin_status_name(enum ipfs_pin_status s); /* "queued", … */
 int ipfs_pin_status_parse(enum ipfs_pin_status *out, const char *s, struct ob_err *err);
 
-enum ipfs_pin_origin { IPFS_ORIGIN_PATH, IPFS_ORIGIN_URL, IPFS_ORIGIN_INTERNAL };
-const char *ipfs_pin_origin_name(enum ipfs_pin_origin o); /* "path", "url", "internal" */
+/* CID: the content is not uploaded; the node fetches it from the network (pinning service API):
+ * origin is the CID, peers the multiaddrs to connect to first. */
+enum ipfs_pin_origin { IPFS_ORIGIN_PATH, IPFS_ORIGIN_URL, IPFS_ORIGIN_INTERNAL, IPFS_ORIGIN_CID };
+const char *ipfs_pin_origin_name(enum ipfs_pin_origin o); /* "path", "url", "internal", "cid" */
 int ipfs_pin_origin_parse(enum ipfs_pin_origin *out, const char *s, struct ob_err *err);
 
 /* A claimed job, as the store hands it to the worker. Plain value. */
@@ -45,13 +47,16 @@ struct ipfs_pin_job {
   bool recursive;       /* origin path is a directory, pinned as `add -r` (queue meta
                          * {"recursive":true}); size is then the bytes of all its files */
   char claimed_by[128];
+  char peers[8192];     /* CID origins: multiaddrs to swarm/connect before pin/add, one a line */
 };
 
 enum ipfs_pin_verdict { IPFS_PIN_DONE, IPFS_PIN_RETRY, IPFS_PIN_GIVE_UP };
 struct ipfs_pin_outcome {
   enum ipfs_pin_verdict verdict;
   char cid[IPFS_CID_TEXT_MAX]; /* DONE: the confirmed CID */
-  uint64_t size;               /* bytes of the file */
+  uint64_t size;               /* bytes of the file (of all files, for a directory) */
+  uint64_t dag_size;           /* DONE: the DAG's cumulative size (add's Size, files/stat
+                                * CumulativeSize): what verify compares a directory with */
   uint32_t retry_in_s;         /* RETRY: not before now + this */
   int code;                    /* RETRY, GIVE_UP: the OB_E* code of the failure */
   char error[512];             /* RETRY, GIVE_UP: the reason */
@@ -82,24 +87,25 @@ struct ipfs_pin_worker_opts {
   uint32_t max_attempts;           /* then failed; default 5 */
   uint32_t retry_base_s;           /* backoff base; delay = base * 2^(attempt-1), at most 1 h */
   uint32_t stall_timeout_s;        /* the kubo client's; pinning jobs silent for 2x + 10 s go back */
+  uint32_t fetch_timeout_s;        /* CID origins: pin/add fails after this long without progress
+                                    * (then the job is failed: nobody served it); default 120 */
   uint64_t url_max_bytes;
   unsigned url_connect_timeout_s;
   volatile sig_atomic_t *stop;     /* may be NULL; nonzero ends ipfs_pin_worker_run */
+  /* Called when the queue has no due job, before the worker sleeps (may be NULL): other queued
+   * work of the process (replicas on remote pinning services). */
+  void (*idle)(void *ud);
+  void *idle_ud;
   /* Progress of the running job (may be NULL): bytes read from the origin, total or -1. */
   void (*progress)(void *ud, uint64_t bytes, int64_t total);
   void *progress_ud;
 };
 void ipfs_pin_worker_opts_init(struct ipfs_pin_worker_opts *o);
 
-/* Run one claimed job against the node: never touches the store except for heartbeats.
- * Returns 0 with *out filled (the verdict says what happened); nonzero only for misuse. */
-int ipfs_pin_run_job(const struct ipfs_pin_worker_opts *o, const struct ipfs_pin_job *job,
-                     struct ipfs_pin_outcome *out);
-
 /* Pin bytes held in memory (a round's batch document) without the queue: the same upload, local
  * CID check and pin/ls confirmation as a job; o->store is not used (may be NULL). name names the
  * multipart part and appears in errors. cid gets the confirmed CID.
- * Returns 0; the codes of ipfs_pin_run_job's failures (OB_EMISMATCH, OB_EUNREACH, …). */
+ * Returns 0; the codes of a job's failures (OB_EMISMATCH, OB_EUNREACH, …). */
 int ipfs_pin_memory(const struct ipfs_pin_worker_opts *o, enum ipfs_profile profile, const char *name,
                     const void *data, size_t len, char cid[IPFS_CID_TEXT_MAX], struct ob_err *err);
 

@@ -1,0 +1,121 @@
+# obridge run with feeds: the leader commits rounds on its own (node_oracle_round behind the
+# daemon's round hook, fenced by its lease token), from the local source server, with keystores;
+# a price move is committed by the next round; a cron `feed run --once` beside it never commits a
+# round twice; SIGTERM exits 0; obridge verify --all passes.
+
+# shellcheck source=test_round_sources.sh
+source "$OB_SOURCE_DIR/tests/oracle/test_round_sources.sh"
+
+wait_confirmed() { # N SECONDS: 0 when at least N rounds are confirmed within SECONDS
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [[ $(psql_n "SELECT count(*) FROM rounds WHERE step = 'confirmed'") -ge $1 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# setup_daemon LEASE_S: chain, registry, source server, keystores, feeds and the daemon's config.
+setup_daemon() {
+  setup_commit || return
+  start_sources || return
+  local i
+  for i in 0 1 2; do
+    printf 'pw-%d' "$i" >"$TMP/pw$i"
+    run "$OBRIDGE" key import --key-file "$TMP/key$i" --dir "$TMP/ks" --name "k$i.json" --password-file "$TMP/pw$i" --scrypt-n 1024
+    expect_status 0
+  done
+  mkdir -p "$TMP/feeds"
+  jq -n --arg src "$SRC" '{feeds: [{name: "ETH/USD", decimals: 8, quorum: 2, deviation_bps: 50, heartbeat_s: 3600,
+    sources: [{name: "binance", url: "\($src)/api/v3/ticker/price?symbol=ETHUSDT", path: "$.price"},
+              {name: "coinbase", url: "\($src)/v2/prices/ETH-USD/spot", path: "$.data.amount"},
+              {name: "kraken", url: "\($src)/0/public/Ticker?pair=ETHUSD", path: "$.result.XETHZUSD.c[0]"}]}]}' >"$TMP/feeds/eth.json"
+  jq -n --arg t "$TMP" --argjson lease "${1:-10}" '{chain: {keystore: "\($t)/ks/k0.json", password_file: "\($t)/pw0"},
+    commit: {signer_keystores: ["\($t)/ks/k1.json", "\($t)/ks/k2.json"], signer_password_files: ["\($t)/pw1", "\($t)/pw2"]},
+    oracle: {round_interval_s: 1, leader_lease_s: $lease, feeds_dir: "\($t)/feeds"},
+    http: {listen: "127.0.0.1:0"}, pins: {workers: 1}}' >"$TMP/obridge.json"
+  export OBRIDGE_CONFIG=$TMP/obridge.json
+}
+
+test_daemon_leader_commits_rounds() {
+  setup_daemon 10 || return
+  "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  local pid=$!
+  wait_confirmed 1 60 || fail "no round confirmed by the daemon: $(tail -5 "$TMP/d.log")"
+  # a move of 1 %: the next round commits it
+  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
+  wait_confirmed 2 60 || fail "the move was not committed: $(tail -5 "$TMP/d.log")"
+  # cron beside the daemon: locked, or nothing due; never a second commit
+  run "$OBRIDGE" feed run --once --json --timeout 60
+  expect_status 0
+  [[ $(jq -r .outcome <<<"$out") =~ ^(locked|nothing-due)$ ]] || fail "feed run beside the daemon: $out"
+  sleep 3 # a few more rounds: nothing due
+  local m; m=$(curl -sS "http://127.0.0.1:$(cat "$TMP/d.port")/metrics") || fail "/metrics"
+  grep -Eq '^obridge_rounds_total\{outcome="committed"\} 2$' <<<"$m" || fail "rounds_total: $(grep rounds_total <<<"$m")"
+  grep -Eq '^obridge_rounds_total\{outcome="nothing-due"\} [1-9]' <<<"$m" || fail "no nothing-due round counted"
+  grep -Eq '^obridge_source_latency_seconds_count\{source="kraken"\} [1-9]' <<<"$m" || fail "source latencies: $(grep source_latency_seconds_count <<<"$m")"
+  local rc=0
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  expect_eq "$rc" 0 "exit status after SIGTERM"
+  local n; n=$(psql_n "SELECT max(round) FROM rounds WHERE step = 'confirmed'")
+  expect_eq "$n" 2 "two rounds committed"
+  for ((i = 1; i <= n; i++)); do expect_eq "$(committed_count "$i")" 1 "one Committed for round $i"; done
+  expect_eq "$(psql_n "SELECT string_agg(DISTINCT fence_token::text, ',') FROM oracle_rounds WHERE state = 'confirmed'")" 1 "fenced by lease token 1"
+  grep -q 'round [0-9]* (attempt [0-9]*): committed' "$TMP/d.log" || fail "no committed round in the log: $(tail -5 "$TMP/d.log")"
+  run "$OBRIDGE" feed show ETH/USD --json
+  expect_eq "$(jq -r .committed.value <<<"$out")" 304245000000 "the committed value"
+  run "$OBRIDGE" verify --all
+  expect_status 0
+}
+
+role() { curl -sS "http://127.0.0.1:$(cat "$TMP/$1.port")/health" 2>/dev/null | jq -r .role 2>/dev/null; }
+
+# Two daemons on one database: the leader is killed (kill -9) at a random point of a round that has
+# something to commit; the standby takes over within the lease and an interval, resumes that round,
+# and commits it once. Three times.
+test_two_daemons_leader_killed_standby_commits_each_round_once() {
+  setup_daemon 2 || return
+  local i k leader price # pid_a, pid_b global: the EXIT trap reads them
+  "$OBRIDGE" run --port-file "$TMP/a.port" 2>"$TMP/a.log" &
+  pid_a=$!
+  "$OBRIDGE" run --port-file "$TMP/b.port" 2>"$TMP/b.log" &
+  pid_b=$!
+  # however the case ends, no daemon outlives it
+  trap 'kill -9 $pid_a $pid_b 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; cleanup_case' EXIT
+  wait_confirmed 1 60 || fail "no first round: $(tail -3 "$TMP/a.log")"
+  for k in 1 2 3; do
+    leader=""
+    for ((i = 0; i < 100; i++)); do
+      if [[ $(role a) == leader ]]; then leader=a; elif [[ $(role b) == leader ]]; then leader=b; fi
+      [[ -n $leader ]] && break
+      sleep 0.1
+    done
+    [[ -n $leader ]] || { fail "no leader"; break; }
+    price=$((3100 + k * 100))
+    control "{\"prices\": {\"binance\": {\"ETHUSDT\": \"$price\"}, \"coinbase\": {\"ETH-USD\": \"$price\"}, \"kraken\": {\"ETHUSD\": \"$price\"}}}"
+    sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", rand() * 1.5 }')"
+    if [[ $leader == a ]]; then
+      kill -9 "$pid_a"; wait "$pid_a" 2>/dev/null || true
+      "$OBRIDGE" run --port-file "$TMP/a.port" 2>>"$TMP/a.log" &
+      pid_a=$!
+    else
+      kill -9 "$pid_b"; wait "$pid_b" 2>/dev/null || true
+      "$OBRIDGE" run --port-file "$TMP/b.port" 2>>"$TMP/b.log" &
+      pid_b=$!
+    fi
+    wait_confirmed $((k + 1)) 60 || fail "round $((k + 1)) not committed after the leader was killed: $(tail -3 "$TMP/a.log" "$TMP/b.log")"
+    expect_eq "$(psql_n "SELECT value FROM oracle_feed_last")" "$((price * 100000000))" "the committed value after kill $k"
+  done
+  kill -TERM "$pid_a" "$pid_b"
+  wait "$pid_a" || true
+  wait "$pid_b" || true
+  local n; n=$(psql_n "SELECT max(round) FROM rounds WHERE step = 'confirmed'")
+  expect_eq "$n" 4 "four rounds"
+  for ((i = 1; i <= n; i++)); do expect_eq "$(committed_count "$i")" 1 "one Committed for round $i"; done
+  expect_eq "$(nonce0)" "$(printf '0x%x' $((n + 1)))" "no nonce gap"
+  [[ $(psql_n "SELECT count(DISTINCT fence_token) FROM oracle_rounds WHERE state = 'confirmed'") -ge 2 ]] ||
+    fail "every round by one leader: $(psql_n "SELECT string_agg(round || ':' || fence_token, ',') FROM oracle_rounds")"
+  run "$OBRIDGE" verify --all
+  expect_status 0
+}
