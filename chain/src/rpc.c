@@ -763,8 +763,9 @@ static void check_endpoint(struct chain_rpc *c, struct endpoint *e, uint64_t now
   if (e->st != EP_OPEN) return;
   if (!e->http) {
     uint64_t silent = now - e->last_rx;
-    /* A ping after ka of silence, dead at 2 × ka (less one tick, so detection stays within 2 × ka). */
-    if (silent + c->tick_ms >= 2 * ka) {
+    /* A ping after ka of silence, dead at 2 × ka less two ticks: a tick fires at most one tick late
+     * on a busy machine, so detection stays within 2 × ka. */
+    if (silent + 2 * c->tick_ms >= 2 * ka) {
       char why[120];
       snprintf(why, sizeof(why), "no traffic and no pong for %llu ms (keepalive %llu ms)",
                (unsigned long long)silent, (unsigned long long)ka);
