@@ -86,7 +86,7 @@ for i in 0 1 2; do
       --dir "$demo/keys" --name "commit$i.json" >/dev/null
     rm -f "$demo/keys/commit$i.hex"
   fi
-  signers+=("$(jq -r .address "$ks")") keystores+=("\"$ks\"") passwords+=("\"$demo/keys/commit$i.password\"")
+  signers+=("0x$(jq -r .address "$ks")") keystores+=("\"$ks\"") passwords+=("\"$demo/keys/commit$i.password\"")
 done
 mkdir -p "$demo/feeds"
 cat >"$demo/feeds/prices.json" <<JSON
@@ -101,9 +101,19 @@ cat >"$demo/feeds/prices.json" <<JSON
     {"name": "kraken", "url": "$src/0/public/Ticker?pair=BTCUSD", "path": "\$.result.XXBTZUSD.c[0]", "timeout_ms": 2000}]}
 ]}
 JSON
-registry=$(jq -r '.chain.registry // empty' "$demo/obridge.json")
-if [[ -z $registry ]]; then
+# The registry is deployed once per demo directory (anvil keeps its state while the peers run).
+registry=$(cat "$demo/registry" 2>/dev/null || true)
+if [[ -z $registry || $("$ob" registry show --registry "$registry" --json 2>/dev/null | jq -r '.threshold // empty') != 2 ]]; then
   registry=$("$ob" registry deploy --signers "$(IFS=,; echo "${signers[*]}")" --threshold 2 --json | jq -r .registry)
+  echo "$registry" >"$demo/registry"
+else
+  # A rerun: the last round's values are already committed, so move ETH by 1 % (past its 0.5 %
+  # deviation threshold) to make a new round due.
+  eth=$(curl -fsS "$src/api/v3/ticker/price?symbol=ETHUSDT" | jq -r .price)
+  eth=$(echo "scale=2; $eth * 1.01 / 1" | bc)
+  curl -fsS -X POST "$src/control" -d "{\"prices\": {\"binance\": {\"ETHUSDT\": \"$eth\"},
+    \"coinbase\": {\"ETH-USD\": \"$eth\"}, \"kraken\": {\"ETHUSD\": \"$eth\"}}}" >/dev/null
+  echo "demo: registry $registry already deployed; moved ETH/USD to $eth so a new round is due"
 fi
 jq --arg reg "$registry" --arg feeds "$demo/feeds" \
    --argjson ks "[$(IFS=,; echo "${keystores[*]}")]" --argjson pw "[$(IFS=,; echo "${passwords[*]}")]" \
