@@ -1,30 +1,17 @@
 # obridge tx send|run|ls|show against a private anvil and PostgreSQL: what the manager trusts
 # (confirmed is rechecked), idempotency keys, amounts and units, final rejections, timeouts, output.
 
-KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a   # anvil account 2
-ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
-KEY3=7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6   # anvil account 3
 TO=0x0000000000000000000000000000000000000042
 
 # A fresh database and a private anvil (OB_ANVIL_STATE may name a state file).
 setup_tx() {
-  peers_env || return 1
-  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
-  export OBRIDGE_DATABASE_URL
-  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
-  # shellcheck disable=SC1091
-  source "$TMP/peers/chain/env"
-  export OBRIDGE_RPC_URL OBRIDGE_CONFIRMATIONS=1
-  echo "$KEY2" >"$TMP/key"
-  echo "$KEY3" >"$TMP/key3"
+  private_chain 2 3 || return 1
 }
 
-psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }
 chain_nonce() { "$OBRIDGE" chain call eth_getTransactionCount "[\"$ADDR2\",\"latest\"]" | tr -d '"'; }
 anvil_ctl() { OB_ANVIL_STATE=${OB_ANVIL_STATE:-} bash "$OB_SOURCE_DIR/scripts/peers.sh" "$1" "$TMP/peers" chain >/dev/null 2>&1; }
 
-send() { "$OBRIDGE" tx send --to "$TO" --key-file "$TMP/key" "$@"; }
+send() { "$OBRIDGE" tx send --to "$TO" --key-file "$TMP/key2" "$@"; }
 
 # Every transaction mined once: n mined rows with nonces 0..n-1, nothing pending, the chain's nonce n.
 expect_exactly_once() {
@@ -44,7 +31,7 @@ test_reorg_after_confirmation_then_tx_run_alone() {
   run "$OBRIDGE" chain call anvil_rollback '[1]'
   expect_status 0
   expect_eq "$(chain_nonce)" 0x0 "rolled back"
-  run "$OBRIDGE" tx run --key-file "$TMP/key" --timeout 60
+  run "$OBRIDGE" tx run --key-file "$TMP/key2" --timeout 60
   expect_status 0
   expect_exactly_once 1
 }
@@ -64,7 +51,7 @@ test_anvil_restored_older_state_then_tx_run_alone() {
   cp "$TMP/older.json" "$OB_ANVIL_STATE"
   anvil_ctl start
   expect_eq "$(chain_nonce)" 0x3 "chain restored to the older state"
-  run "$OBRIDGE" tx run --key-file "$TMP/key" --timeout 60
+  run "$OBRIDGE" tx run --key-file "$TMP/key2" --timeout 60
   expect_status 0
   expect_err 'dropped by a reorg'
   expect_exactly_once 8
@@ -212,7 +199,7 @@ test_timeout_bounds_the_whole_command() {
   local port t0
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   t0=$(date +%s%3N)
-  OBRIDGE_RPC_URL="ws://127.0.0.1:$port" run "$OBRIDGE" tx run --key-file "$TMP/key" --timeout 3
+  OBRIDGE_RPC_URL="ws://127.0.0.1:$port" run "$OBRIDGE" tx run --key-file "$TMP/key2" --timeout 3
   expect_status 3
   (($(date +%s%3N) - t0 < 10000)) || fail "tx run --timeout 3 took $(($(date +%s%3N) - t0)) ms"
   t0=$(date +%s%3N)

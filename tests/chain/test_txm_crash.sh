@@ -1,22 +1,9 @@
 # The transaction manager survives kill -9: a stream of transactions, each sent by a fresh
 # `obridge tx send` that is killed at random points, then driven to the end.
 
-KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
-ADDR2=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc
-
 setup_crash() {
-  peers_env || return 1
-  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
-  export OBRIDGE_DATABASE_URL
-  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
-  # shellcheck disable=SC1091
-  source "$TMP/peers/chain/env"
-  export OBRIDGE_RPC_URL OBRIDGE_CONFIRMATIONS=1
-  echo "$KEY2" >"$TMP/key"
+  private_chain 2 || return 1
 }
-
-psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }
 
 test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
   setup_crash || return
@@ -27,7 +14,7 @@ test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
   local t0 t1 window
   t0=$(date +%s%3N)
   "$OBRIDGE" tx send --to 0x0000000000000000000000000000000000000042 --value 1 --key "probe" \
-    --key-file "$TMP/key" >/dev/null 2>>"$TMP/send.log" || { fail "probe send failed: $(cat "$TMP/send.log")"; return; }
+    --key-file "$TMP/key2" >/dev/null 2>>"$TMP/send.log" || { fail "probe send failed: $(cat "$TMP/send.log")"; return; }
   t1=$(date +%s%3N)
   window=$(( (t1 - t0) * 9 / 10 ))
   ((window > 5)) || window=5
@@ -36,7 +23,7 @@ test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
     while :; do
       attempts=$((attempts + 1))
       "$OBRIDGE" tx send --to 0x0000000000000000000000000000000000000042 --value 1 --key "stream-$i" \
-        --key-file "$TMP/key" >/dev/null 2>>"$TMP/send.log" &
+        --key-file "$TMP/key2" >/dev/null 2>>"$TMP/send.log" &
       pid=$!
       # Three sends in four are killed at a random moment; near the end of the stream every send is,
       # until 50 kills have landed (a loaded machine makes some sends finish before their kill).
@@ -53,7 +40,7 @@ test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
   done
   echo "kills $kills, attempts $attempts" >&2
   ((kills >= 50)) || fail "only $kills kills"
-  run "$OBRIDGE" tx run --key-file "$TMP/key" --timeout 60
+  run "$OBRIDGE" tx run --key-file "$TMP/key2" --timeout 60
   expect_status 0
   expect_eq "$(psql_n "SELECT count(*) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "$n" "confirmed"
   expect_eq "$(psql_n "SELECT count(DISTINCT nonce) FROM chain_txs WHERE state IN ('confirmed','finalized')")" "$n" "distinct nonces"

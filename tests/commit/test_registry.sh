@@ -2,26 +2,9 @@
 # private anvil and PostgreSQL: each command's effect on chain, owner-only refusals named from the
 # revert with nothing sent, bad input, and the deploy recorded in the database.
 
-KEY0=ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # anvil account 0
-ADDR0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
-KEY1=59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d   # anvil account 1
-ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
-ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
-ADDR3=0x90F79bf6EB2c4f870365E785982E1f101E93b906
-
 setup_reg() {
-  peers_env || return 1
-  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
-  export OBRIDGE_DATABASE_URL
-  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
-  # shellcheck disable=SC1091
-  source "$TMP/peers/chain/env"
-  export OBRIDGE_RPC_URL OBRIDGE_CONFIRMATIONS=1
-  echo "$KEY0" >"$TMP/key0"
-  echo "$KEY1" >"$TMP/key1"
+  private_chain 0 1 || return 1
 }
-psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }
 nonce_of() { "$OBRIDGE" chain call eth_getTransactionCount "[\"$1\",\"latest\"]" | tr -d '"'; }
 
 deploy3() {

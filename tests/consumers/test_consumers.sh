@@ -4,27 +4,10 @@
 # the API under bad input (404, 400, 503 with the reason, 304); the SSE stream resumed with
 # Last-Event-ID after a dropped connection, missing no round.
 
-KEY0=ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 # anvil account 0 (sender, owner)
-KEY1=59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d # anvil accounts 1-2: signers
-ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
-KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
-ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
-
 setup() {
-  peers_env || return 1
-  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
-  export OBRIDGE_DATABASE_URL OBRIDGE_LOG_LEVEL=info
-  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
-  # shellcheck disable=SC1091
-  source "$TMP/peers/chain/env"
-  export OBRIDGE_RPC_URL OBRIDGE_RPC_HTTP_URL OBRIDGE_CONFIRMATIONS=1
-  echo "$KEY0" >"$TMP/key0"
-  echo "$KEY1" >"$TMP/key1"
-  echo "$KEY2" >"$TMP/key2"
-  OBRIDGE_REGISTRY=$("$OBRIDGE" registry deploy --signers "$ADDR1,$ADDR2" --threshold 2 --key-file "$TMP/key0" --timeout 60) ||
-    { fail "deploy failed"; return 1; }
-  export OBRIDGE_REGISTRY
+  private_chain 0 1 2 || return 1
+  export OBRIDGE_LOG_LEVEL=info
+  obridge_deploy_registry "$ADDR1,$ADDR2" 2 || return 1
   printf '{"oracle":{"round_interval_s":%s,"leader_lease_s":3},"http":{"listen":"127.0.0.1:0"},"pins":{"workers":1}}\n' \
     "${1:-30}" >"$TMP/obridge.json"
   export OBRIDGE_CONFIG=$TMP/obridge.json

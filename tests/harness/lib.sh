@@ -91,3 +91,42 @@ fresh_db() {
   psql -X -q -v ON_ERROR_STOP=1 "$OBRIDGE_DATABASE_URL" -c "CREATE DATABASE \"$name\"" >/dev/null || return 1
   echo "${OBRIDGE_DATABASE_URL%/*}/$name"
 }
+
+# anvil's well-known development accounts 0..4 (mnemonic "test test … junk"): account 0 sends and owns,
+# accounts 1..3 sign commitments in the tests, account 4 is a stranger.
+KEY0=ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+ADDR0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+KEY1=59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+KEY3=7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+ADDR3=0x90F79bf6EB2c4f870365E785982E1f101E93b906
+KEY4=47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a
+
+# A fresh migrated database and a private anvil under $TMP/peers (OB_ANVIL_STATE may name a state
+# file), exported as OBRIDGE_DATABASE_URL, OBRIDGE_RPC_URL, OBRIDGE_RPC_HTTP_URL, with one
+# confirmation; then $TMP/keyN holds KEYN for each account number N given.
+private_chain() {
+  local n
+  peers_env || return 1
+  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
+  export OBRIDGE_DATABASE_URL
+  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
+  # shellcheck disable=SC1091
+  source "$TMP/peers/chain/env"
+  export OBRIDGE_RPC_URL OBRIDGE_RPC_HTTP_URL OBRIDGE_CONFIRMATIONS=1
+  for n in "$@"; do
+    local v="KEY$n"
+    echo "${!v}" >"$TMP/key$n"
+  done
+}
+# Deploy a registry with the given signers (comma-separated) and threshold from account 0 ($TMP/key0);
+# exports OBRIDGE_REGISTRY.
+obridge_deploy_registry() {
+  OBRIDGE_REGISTRY=$("$OBRIDGE" registry deploy --signers "$1" --threshold "$2" --key-file "$TMP/key0" --timeout 60) ||
+    { fail "deploy failed"; return 1; }
+  export OBRIDGE_REGISTRY
+}
+psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }

@@ -3,32 +3,12 @@
 # shellcheck shell=bash
 source "$OB_SOURCE_DIR/tests/models/test_fetch.sh"
 
-KEY0=ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # anvil account 0 (sender, owner)
-KEY1=59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d   # anvil accounts 1-3: signers
-ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
-KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
-ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
-ADDR3=0x90F79bf6EB2c4f870365E785982E1f101E93b906
-
 setup_index() {
-  peers_env || return 1
-  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return 1; }
-  export OBRIDGE_DATABASE_URL
-  "$OBRIDGE" db migrate >/dev/null || { fail "migrate failed"; return 1; }
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/peers" chain >/dev/null 2>&1 || { fail "anvil did not start"; return 1; }
-  # shellcheck disable=SC1091
-  source "$TMP/peers/chain/env"
-  export OBRIDGE_RPC_URL OBRIDGE_RPC_HTTP_URL OBRIDGE_CONFIRMATIONS=1
-  echo "$KEY0" >"$TMP/key0"
-  echo "$KEY1" >"$TMP/key1"
-  echo "$KEY2" >"$TMP/key2"
-  OBRIDGE_REGISTRY=$("$OBRIDGE" registry deploy --signers "$ADDR1,$ADDR2,$ADDR3" --threshold 2 --key-file "$TMP/key0" --timeout 60) ||
-    { fail "deploy failed"; return 1; }
-  export OBRIDGE_REGISTRY
+  private_chain 0 1 2 || return 1
+  obridge_deploy_registry "$ADDR1,$ADDR2,$ADDR3" 2 || return 1
   start_server || return 1
 }
 mfetch() { "$OBRIDGE" model fetch --staging "$TMP/st" --key-file "$TMP/key0" --signer-key-files "$TMP/key1,$TMP/key2" --timeout 120 "$@"; }
-psql_n() { psql -XAtq "$OBRIDGE_DATABASE_URL" -c "$1"; }
 registered_count() {
   local topic; topic=$(cast keccak 'ModelRegistered(bytes32,string,string,string,bytes32,uint64)')
   cast logs --rpc-url "$OBRIDGE_RPC_URL" --from-block 0 --address "$OBRIDGE_REGISTRY" "$topic" --json | jq length
