@@ -25,6 +25,8 @@
 #define VAL_MAX 200
 #define URL_MAX 4096
 #define BLOCK (1u << 20)
+#define WB_STEP (8u << 20)    /* writeback is started every 8 MiB written… */
+#define WB_WINDOW (64u << 20) /* …and waited for 64 MiB behind the writer, so dirty pages stay bounded */
 
 void model_fetch_opts_init(struct model_fetch_opts *o) {
   memset(o, 0, sizeof(*o));
@@ -64,6 +66,7 @@ struct job {
   bool tail_bad, write_failed;
   bool tail_hashed;           /* the tail's bytes are in the hash already (a retry in this process) */
   uint64_t range_start;       /* the Range asked for by the transfer in progress */
+  uint64_t wb_from, wb_waited; /* writeback started for [.., wb_from), finished for [.., wb_waited) */
   char open_validator[VAL_MAX];
   struct head hd;
   char errbuf[CURL_ERROR_SIZE];
@@ -301,6 +304,28 @@ static void state_read(struct job *j, char *validator, size_t cap, char *url, si
 static int restart(struct job *j);
 
 
+
+/* Streamed writes made durable as they go, the way a database writes its log: the kernel is asked to
+ * start writing each 8 MiB as soon as it is written (no wait), and the writer waits only for data
+ * 64 MiB behind it. The disk then works while the network does, the fsync in finish() has at most
+ * the last window left to write, and the page cache never holds more than that window dirty. */
+static void writeback(struct job *j) {
+#ifdef SYNC_FILE_RANGE_WRITE
+  uint64_t end = j->have - j->have % WB_STEP;
+  if (end < j->wb_from + WB_STEP) return;
+  (void)sync_file_range(j->fd, (off_t)j->wb_from, (off_t)(end - j->wb_from), SYNC_FILE_RANGE_WRITE);
+  j->wb_from = end;
+  if (end >= j->wb_waited + 2 * (uint64_t)WB_WINDOW) {
+    uint64_t upto = end - WB_WINDOW;
+    (void)sync_file_range(j->fd, (off_t)j->wb_waited, (off_t)(upto - j->wb_waited),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    j->wb_waited = upto;
+  }
+#else
+  (void)j;
+#endif
+}
+
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
   struct job *j = ud;
   size_t n = sz * nm, off = 0;
@@ -346,6 +371,7 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
     ob_sha256_update(&j->h, p + off, n - off);
     j->pos += n - off;
     j->have = j->pos;
+    writeback(j);
     j->f->received += n - off;
   }
   report_progress(j, false);
@@ -359,6 +385,7 @@ static int restart(struct job *j) {
   ob_sha256_final(&j->h, j->f->sha256);
   if (ob_sha256_init(&j->h) != 0) return ob_err_set(&j->f->err, OB_ENOMEM, "out of memory");
   j->have = j->pos = j->tail_from = 0;
+  j->wb_from = j->wb_waited = 0;
   j->tail_hashed = false;
   j->f->restarted = true;
   return 0;
@@ -395,6 +422,7 @@ static int prepare_resume(struct job *j) {
   }
   ob_free(buf);
   j->pos = j->tail_from;
+  j->wb_from = j->wb_waited = j->have - j->have % WB_STEP; /* earlier bytes: fsync()ed in finish() */
   if (lseek(j->fd, (off_t)j->have, SEEK_SET) < 0)
     return ob_err_set(&j->f->err, OB_EIO, "cannot seek '%s': %s", j->part, strerror(errno));
   return 0;
