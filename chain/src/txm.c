@@ -87,7 +87,59 @@ struct chain_txm {
   bool cycle_running;
   int cycle_replies;
   struct chain_txm_counts counts;
+  struct call *calls; /* requests in flight: cancelled by chain_txm_free, whose rpc lives on */
 };
+
+/* A request the manager made. The rpc client usually outlives the manager (the daemon makes one
+ * per round on its shared connection), so a reply must never reach a freed manager: every request
+ * goes through txm_call and chain_txm_free cancels what is still in flight. */
+struct call {
+  struct call *next;
+  struct chain_txm *m;
+  chain_rpc_cb *cb;
+  void *ud;
+  bool ud_owned;    /* ud is freed with ob_free if the request is cancelled */
+  bool in_call;     /* inside chain_rpc_call: a reply now is marked done, not freed */
+  bool done;
+  uint64_t id;
+};
+
+static void call_unlink(struct chain_txm *m, struct call *k) {
+  struct call **p = &m->calls;
+  while (*p && *p != k) p = &(*p)->next;
+  if (*p) *p = k->next;
+}
+
+static void call_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
+  struct call *k = ud;
+  call_unlink(k->m, k);
+  k->cb(k->ud, rc, result, err);
+  if (k->in_call) k->done = true;
+  else ob_free(k);
+}
+
+static int txm_call(struct chain_txm *m, const char *method, const char *params, chain_rpc_cb *cb, void *ud, bool ud_owned,
+                    uint64_t *id_out, struct ob_err *err) {
+  struct call *k = ob_calloc(1, sizeof(*k));
+  int rc;
+  if (!k) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  k->m = m, k->cb = cb, k->ud = ud, k->ud_owned = ud_owned, k->in_call = true;
+  k->next = m->calls;
+  m->calls = k;
+  rc = chain_rpc_call(m->rpc, method, params, 0, 0, call_reply, k, &k->id, err);
+  if (rc) {
+    call_unlink(m, k);
+    ob_free(k);
+    return rc;
+  }
+  if (k->done) { /* answered already: its callback ran */
+    ob_free(k);
+    return 0;
+  }
+  k->in_call = false;
+  if (id_out) *id_out = k->id;
+  return 0;
+}
 
 static const char *const state_names[] = {"queued", "signed", "broadcast", "confirmed", "finalized", "failed", "superseded"};
 
@@ -331,8 +383,8 @@ static void refresh_fees(struct chain_txm *m) {
   struct ob_err err;
   if (m->fees_known && m->fee_block == m->head) return;
   m->fee_block = m->head;
-  chain_rpc_call(m->rpc, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", 0, 0, fee_history_reply, m, NULL, &err);
-  chain_rpc_call(m->rpc, "eth_gasPrice", "[]", 0, 0, gas_price_reply, m, NULL, &err);
+  txm_call(m, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", fee_history_reply, m, false, NULL, &err);
+  txm_call(m, "eth_gasPrice", "[]", gas_price_reply, m, false, NULL, &err);
 }
 
 /* ------------------------------------------------------------------ sign and send */
@@ -363,7 +415,7 @@ static void send_version(struct chain_txm *m, struct tx *t) {
     p.len += 2 * v->raw_len;
   }
   ob_buf_add(&p, "\"]", 2);
-  if (chain_rpc_call(m->rpc, "eth_sendRawTransaction", p.buf, 0, 0, send_reply, ctx, &t->send_id, &err) != 0) {
+  if (txm_call(m, "eth_sendRawTransaction", p.buf, send_reply, ctx, true, &t->send_id, &err) != 0) {
     t->send_id = 0;
     ob_free(ctx);
   }
@@ -450,7 +502,7 @@ static bool rejected_for_good(struct chain_txm *m, struct tx *t, const struct ob
   c->id = t->id;
   snprintf(c->why, sizeof(c->why), "%.150s", err->msg);
   snprintf(params, sizeof(params), "[\"%s\",\"latest\"]", m->from_hex);
-  if (chain_rpc_call(m->rpc, "eth_getBalance", params, 0, 0, balance_reply, c, NULL, NULL) != 0) {
+  if (txm_call(m, "eth_getBalance", params, balance_reply, c, true, NULL, NULL) != 0) {
     ob_free(c);
     drop_failed(m, t, "insufficient funds");
   }
@@ -636,7 +688,7 @@ static void ask_receipt(struct chain_txm *m, struct tx *t, struct tx *owner, con
   snprintf(params, sizeof(params), "[\"%s\"]", hash);
   t->checks++;
   m->cycle_replies++;
-  if (chain_rpc_call(m->rpc, "eth_getTransactionReceipt", params, 0, 0, receipt_reply, c, NULL, &err) != 0) {
+  if (txm_call(m, "eth_getTransactionReceipt", params, receipt_reply, c, true, NULL, &err) != 0) {
     t->checks--;
     m->cycle_replies--;
     ob_free(c);
@@ -796,7 +848,7 @@ static void head_reply(void *ud, int rc, const struct ob_json *result, const str
     /* The nonce at this head, asked after the head: any nonce below it was used by then. */
     snprintf(params, sizeof(params), "[\"%s\",\"0x%" PRIx64 "\"]", m->from_hex, h);
     m->cycle_replies++;
-    if (chain_rpc_call(m->rpc, "eth_getTransactionCount", params, 0, 0, nonce_reply, m, NULL, &e2) != 0)
+    if (txm_call(m, "eth_getTransactionCount", params, nonce_reply, m, false, NULL, &e2) != 0)
       m->cycle_replies--;
   }
   cycle_reply_done(m);
@@ -808,7 +860,7 @@ static void cycle(void *ud) {
   if (m->cycle_running || !m->txs) return;
   m->cycle_running = true;
   m->cycle_replies = 1;
-  if (chain_rpc_call(m->rpc, "eth_blockNumber", "[]", 0, 0, head_reply, m, NULL, &err) != 0) m->cycle_running = false;
+  if (txm_call(m, "eth_blockNumber", "[]", head_reply, m, false, NULL, &err) != 0) m->cycle_running = false;
 }
 
 /* ------------------------------------------------------------------ public */
@@ -842,6 +894,13 @@ int chain_txm_new(struct chain_txm **out, struct chain_rpc *rpc, const struct ch
 void chain_txm_free(struct chain_txm *m) {
   if (!m) return;
   chain_timer_free(m->timer);
+  while (m->calls) {
+    struct call *k = m->calls;
+    m->calls = k->next;
+    chain_rpc_cancel(m->rpc, k->id);
+    if (k->ud_owned) ob_free(k->ud);
+    ob_free(k);
+  }
   while (m->txs) {
     struct tx *t = m->txs;
     m->txs = t->next;
