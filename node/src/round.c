@@ -154,7 +154,7 @@ static int insert_write(const struct node_commit_ctx *ctx, const char *regl, uin
 
 /* ---- the pipeline ---- */
 
-static void notef(const struct node_commit_ctx *ctx, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static void notef(const struct node_commit_ctx *ctx, const char *fmt, ...) {
   char m[256];
   va_list ap;
   if (!ctx->note) return;

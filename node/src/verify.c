@@ -36,7 +36,7 @@ void node_verify_round_release(struct node_verify_round *r) {
   r->nchecks = r->nfailures = 0;
 }
 
-static int push(char ***list, size_t *n, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static int push(char ***list, size_t *n, const char *fmt, va_list ap) {
   char tmp[1024];
   char **l = ob_realloc(*list, (*n + 1) * sizeof(*l));
   if (!l) return OB_ENOMEM;
