@@ -68,7 +68,18 @@ struct tx {
   uint64_t seen_gas;
 };
 
+/* A request of the manager in flight: chain_txm_free cancels what is left, so no reply reaches a
+ * freed manager (the daemon opens and frees one per round on its long-lived client). */
+struct pending {
+  struct chain_txm *m;
+  chain_rpc_cb *cb;
+  void *ud;
+  uint64_t id;
+  struct pending *prev, *next;
+};
+
 struct chain_txm {
+  struct pending *pending;
   struct chain_rpc *rpc;
   struct chain_txm_opts o;
   struct chain_txm_signer signer;
@@ -88,6 +99,45 @@ struct chain_txm {
   int cycle_replies;
   struct chain_txm_counts counts;
 };
+
+static void pending_unlink(struct pending *p) {
+  if (p->prev) p->prev->next = p->next;
+  else p->m->pending = p->next;
+  if (p->next) p->next->prev = p->prev;
+}
+
+static void pending_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
+  struct pending *p = ud;
+  chain_rpc_cb *cb = p->cb;
+  void *cud = p->ud;
+  pending_unlink(p);
+  ob_free(p);
+  cb(cud, rc, result, err);
+}
+
+/* chain_rpc_call, remembered until answered. NEEDSWORK: a request cancelled by chain_txm_free leaks
+ * the context some callbacks own (a send's, a receipt's): small, once per freed manager. */
+static int txm_call(struct chain_txm *m, const char *method, const char *params, chain_rpc_cb *cb, void *ud,
+                    uint64_t *id_out, struct ob_err *err) {
+  struct pending *p = ob_calloc(1, sizeof(*p));
+  int rc;
+  if (!p) return ob_err_set(err, OB_ENOMEM, "out of memory");
+  uint64_t id = 0;
+  p->m = m, p->cb = cb, p->ud = ud;
+  /* Linked first: a reply may not come before chain_rpc_call returns, but nothing needs it not to. */
+  p->next = m->pending;
+  if (m->pending) m->pending->prev = p;
+  m->pending = p;
+  rc = chain_rpc_call(m->rpc, method, params, 0, 0, pending_reply, p, &id, err);
+  if (rc) {
+    pending_unlink(p);
+    ob_free(p);
+    return rc;
+  }
+  p->id = id;
+  if (id_out) *id_out = id;
+  return 0;
+}
 
 static const char *const state_names[] = {"queued", "signed", "broadcast", "confirmed", "finalized", "failed", "superseded"};
 
@@ -331,8 +381,8 @@ static void refresh_fees(struct chain_txm *m) {
   struct ob_err err;
   if (m->fees_known && m->fee_block == m->head) return;
   m->fee_block = m->head;
-  chain_rpc_call(m->rpc, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", 0, 0, fee_history_reply, m, NULL, &err);
-  chain_rpc_call(m->rpc, "eth_gasPrice", "[]", 0, 0, gas_price_reply, m, NULL, &err);
+  txm_call(m, "eth_feeHistory", "[\"0x5\",\"latest\",[50]]", fee_history_reply, m, NULL, &err);
+  txm_call(m, "eth_gasPrice", "[]", gas_price_reply, m, NULL, &err);
 }
 
 /* ------------------------------------------------------------------ sign and send */
@@ -363,7 +413,7 @@ static void send_version(struct chain_txm *m, struct tx *t) {
     p.len += 2 * v->raw_len;
   }
   ob_buf_add(&p, "\"]", 2);
-  if (chain_rpc_call(m->rpc, "eth_sendRawTransaction", p.buf, 0, 0, send_reply, ctx, &t->send_id, &err) != 0) {
+  if (txm_call(m, "eth_sendRawTransaction", p.buf, send_reply, ctx, &t->send_id, &err) != 0) {
     t->send_id = 0;
     ob_free(ctx);
   }
@@ -450,7 +500,7 @@ static bool rejected_for_good(struct chain_txm *m, struct tx *t, const struct ob
   c->id = t->id;
   snprintf(c->why, sizeof(c->why), "%.150s", err->msg);
   snprintf(params, sizeof(params), "[\"%s\",\"latest\"]", m->from_hex);
-  if (chain_rpc_call(m->rpc, "eth_getBalance", params, 0, 0, balance_reply, c, NULL, NULL) != 0) {
+  if (txm_call(m, "eth_getBalance", params, balance_reply, c, NULL, NULL) != 0) {
     ob_free(c);
     drop_failed(m, t, "insufficient funds");
   }
@@ -636,7 +686,7 @@ static void ask_receipt(struct chain_txm *m, struct tx *t, struct tx *owner, con
   snprintf(params, sizeof(params), "[\"%s\"]", hash);
   t->checks++;
   m->cycle_replies++;
-  if (chain_rpc_call(m->rpc, "eth_getTransactionReceipt", params, 0, 0, receipt_reply, c, NULL, &err) != 0) {
+  if (txm_call(m, "eth_getTransactionReceipt", params, receipt_reply, c, NULL, &err) != 0) {
     t->checks--;
     m->cycle_replies--;
     ob_free(c);
@@ -796,7 +846,7 @@ static void head_reply(void *ud, int rc, const struct ob_json *result, const str
     /* The nonce at this head, asked after the head: any nonce below it was used by then. */
     snprintf(params, sizeof(params), "[\"%s\",\"0x%" PRIx64 "\"]", m->from_hex, h);
     m->cycle_replies++;
-    if (chain_rpc_call(m->rpc, "eth_getTransactionCount", params, 0, 0, nonce_reply, m, NULL, &e2) != 0)
+    if (txm_call(m, "eth_getTransactionCount", params, nonce_reply, m, NULL, &e2) != 0)
       m->cycle_replies--;
   }
   cycle_reply_done(m);
@@ -808,7 +858,7 @@ static void cycle(void *ud) {
   if (m->cycle_running || !m->txs) return;
   m->cycle_running = true;
   m->cycle_replies = 1;
-  if (chain_rpc_call(m->rpc, "eth_blockNumber", "[]", 0, 0, head_reply, m, NULL, &err) != 0) m->cycle_running = false;
+  if (txm_call(m, "eth_blockNumber", "[]", head_reply, m, NULL, &err) != 0) m->cycle_running = false;
 }
 
 /* ------------------------------------------------------------------ public */
@@ -842,6 +892,12 @@ int chain_txm_new(struct chain_txm **out, struct chain_rpc *rpc, const struct ch
 void chain_txm_free(struct chain_txm *m) {
   if (!m) return;
   chain_timer_free(m->timer);
+  while (m->pending) {
+    struct pending *p = m->pending;
+    m->pending = p->next;
+    chain_rpc_cancel(m->rpc, p->id);
+    ob_free(p);
+  }
   while (m->txs) {
     struct tx *t = m->txs;
     m->txs = t->next;
