@@ -99,7 +99,12 @@ static void centry_release(struct centry *e) {
 /* Fill e from body (consumed): etag, and the gzip form when worth it. */
 static int centry_set(struct centry *e, int status, const char *ctype, struct ob_buf *body) {
   struct ob_buf gz;
+  char key[KEY_MAX];
+  uint64_t used = e->used;
+  memcpy(key, e->key, sizeof(key));
   centry_release(e);
+  memcpy(e->key, key, sizeof(key));
+  e->used = used;
   e->status = status;
   e->ctype = ctype;
   snprintf(e->etag, sizeof(e->etag), "\"%016" PRIx64 "\"", fnv(body->buf, body->len));
@@ -710,6 +715,8 @@ static int build_pins(struct node_dashboard *d, struct ob_buf *b, struct ob_err 
 
 /* ---- /v1/status ---- */
 
+enum what { W_STATUS, W_FEEDS, W_ROUNDS, W_TXS, W_PINS };
+
 static void status_peers(struct node_dashboard *d, struct ob_jw *w, bool *ok) {
   struct db_res *res = NULL;
   struct ob_err err;
@@ -745,14 +752,13 @@ static void status_peers(struct node_dashboard *d, struct ob_jw *w, bool *ok) {
   *ok = pg && ipfs;
 }
 
+static struct centry *document(struct node_dashboard *d, struct node_http_req *r, enum what what, uint64_t limit,
+                               size_t si);
+
 static void status_feeds(struct node_dashboard *d, struct ob_jw *w) {
-  struct ob_buf b;
-  /* The counts come from the feeds document; build it when nobody asked for it lately. */
-  if (d->registry[0] && (!d->feeds_at_ms || ob_mono_ms() - d->feeds_at_ms > 5 * CACHE_MS)) {
-    ob_buf_init(&b, BODY_MAX);
-    (void)build_feeds(d, &b, NULL);
-    ob_buf_release(&b);
-  }
+  /* The counts come from the feeds document; built (into the cache, where the page's next request
+   * finds it) when nobody asked for it lately. */
+  if (d->registry[0] && (!d->feeds_at_ms || ob_mono_ms() - d->feeds_at_ms > 5 * CACHE_MS)) (void)document(d, NULL, W_FEEDS, 0, 0);
   ob_jw_key(w, "feeds");
   ob_jw_obj_begin(w);
   ob_jw_key(w, "count");
@@ -816,8 +822,6 @@ static struct centry *cache_slot(struct node_dashboard *d, const char *key, bool
   return lru;
 }
 
-enum what { W_STATUS, W_FEEDS, W_ROUNDS, W_TXS, W_PINS };
-
 static int build(struct node_dashboard *d, enum what what, uint64_t limit, size_t si, struct ob_buf *b,
                  struct ob_err *err) {
   switch (what) {
@@ -829,7 +833,8 @@ static int build(struct node_dashboard *d, enum what what, uint64_t limit, size_
   }
 }
 
-/* The cached document for (what, limit, si), built again when older than CACHE_MS. NULL: answered. */
+/* The cached document for (what, limit, si), built again when older than CACHE_MS. NULL: answered
+ * (r NULL: nobody to answer). */
 static struct centry *document(struct node_dashboard *d, struct node_http_req *r, enum what what, uint64_t limit,
                                size_t si) {
   char key[KEY_MAX];
@@ -851,7 +856,8 @@ static struct centry *document(struct node_dashboard *d, struct node_http_req *r
     return e;
   }
   centry_release(e);
-  node_http_error(r, 503, "UNAVAILABLE", "%s", ob_err_msg(&err, rc));
+  if (r) node_http_error(r, 503, "UNAVAILABLE", "%s", ob_err_msg(&err, rc));
+  else OB_LOG(OB_LOG_WARN, "dashboard", "cannot build a document", "error", ob_err_msg(&err, rc), NULL);
   return NULL;
 }
 
@@ -1049,18 +1055,51 @@ static void html_summary(struct ob_buf *b, const struct ob_json *s) {
   ob_buf_addstr(b, "</dl>");
 }
 
+/* JSON inside <script type="application/json">: "</" cannot end the element. */
+static void add_script_json(struct ob_buf *out, const char *key, const struct centry *e) {
+  ob_buf_addf(out, "\"%s\":", key);
+  for (size_t i = 0; i < e->len; i++) {
+    if (e->body[i] == '<' && i + 1 < e->len && e->body[i + 1] == '/') ob_buf_addstr(out, "<\\");
+    else ob_buf_addch(out, e->body[i]);
+  }
+}
+
+/* The documents the page's first render needs besides the feeds (which it preloads), so it draws
+ * without waiting for four more requests. */
+static int initial_data(struct node_dashboard *d, struct node_http_req *r, struct ob_buf *out) {
+  static const struct {
+    const char *key;
+    enum what what;
+    uint64_t limit;
+  } docs[] = {{"rounds", W_ROUNDS, 10}, {"txs", W_TXS, 20}, {"pins", W_PINS, 0}, {"status", W_STATUS, 0}};
+  ob_buf_addstr(out, "<script type=\"application/json\" id=\"initial\">{");
+  for (size_t i = 0; i < OB_ARRAY_LEN(docs); i++) {
+    struct centry *e = document(d, r, docs[i].what, docs[i].limit, 0);
+    if (!e) return OB_EIO; /* answered */
+    if (i) ob_buf_addch(out, ',');
+    add_script_json(out, docs[i].key, e);
+  }
+  return ob_buf_addstr(out, "}</script>");
+}
+
 static int render_page(struct node_dashboard *d, struct node_http_req *r, struct ob_buf *out) {
   const struct ob_embedded_file *f = file_find("index.html");
-  const char *mark = f ? strstr(f->data, "<!--summary-->") : NULL;
-  struct centry *e = document(d, r, W_STATUS, 0, 0);
+  const char *mark = f ? strstr(f->data, "<!--summary-->") : NULL, *mark2 = f ? strstr(f->data, "<!--initial-->") : NULL;
+  struct centry *e;
   struct ob_json *s = NULL;
   int rc;
-  if (!e) return OB_EIO; /* answered */
-  if (!mark) return OB_ENOENT;
+  if (!mark || !mark2 || mark2 < mark) return OB_ENOENT;
+  /* The feeds now, so the page's preload of them is answered from memory, beside its scripts. */
+  if (d->registry[0] && !document(d, r, W_FEEDS, 0, 0)) return OB_EIO;
+  if ((rc = initial_data(d, r, out))) return rc;
+  ob_buf_reset(out);
+  if (!(e = document(d, r, W_STATUS, 0, 0))) return OB_EIO;
   rc = ob_json_parse(&s, e->body, e->len, NULL, NULL);
   if (!rc) rc = ob_buf_add(out, f->data, (size_t)(mark - f->data));
   if (!rc) html_summary(out, s);
-  if (!rc) rc = ob_buf_addstr(out, mark);
+  if (!rc) rc = ob_buf_add(out, mark, (size_t)(mark2 - mark));
+  if (!rc) rc = initial_data(d, r, out);
+  if (!rc) rc = ob_buf_addstr(out, mark2);
   ob_json_free(s);
   return rc;
 }

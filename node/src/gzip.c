@@ -1,4 +1,5 @@
-/* gzip for the dashboard's replies: the one file that includes zlib. */
+/* gzip for the dashboard's replies: the one file that includes zlib. Level 1: a 400 KB feeds document
+ * compresses in a few milliseconds on the loop, to about a sixth of its size. */
 #include "node_int.h"
 
 #include <stdint.h>
@@ -10,7 +11,7 @@
 int node__gzip(struct ob_buf *out, const void *data, size_t len) {
   z_stream z = {0};
   int zr;
-  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return OB_ENOMEM;
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return OB_ENOMEM;
   if (ob_buf_grow(out, deflateBound(&z, (uLong)len))) {
     deflateEnd(&z);
     return OB_ENOMEM;

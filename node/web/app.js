@@ -15,7 +15,7 @@ function el(tag, attrs, ...kids) {
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 async function get(url) {
-  const r = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-cache' });
+  const r = await fetch(url);
   if (r.status === 401) { location.reload(); throw new Error('unauthorized'); }
   const j = await r.json();
   if (!r.ok) throw new Error(j?.error?.details || `${url}: HTTP ${r.status}`);
@@ -122,8 +122,12 @@ function renderPins(d) {
 // ---- polling ----
 async function poll() {
   try {
-    const [s, f, r, t, p] = await Promise.all([get('/v1/status'), get('/v1/status/feeds'), get('/v1/rounds?limit=10'),
-      get(`/v1/txs?state=${encodeURIComponent(state.txState)}&limit=20`), get('/v1/pins/summary')]);
+    // The first render uses what the server put in the page, and the feeds it preloaded.
+    const init = state.first ? JSON.parse($('initial')?.textContent || 'null') : null;
+    const [s, f, r, t, p] = await Promise.all([init?.status ?? get('/v1/status'), get('/v1/status/feeds'),
+      init?.rounds ?? get('/v1/rounds?limit=10'), init?.txs ?? get(`/v1/txs?state=${encodeURIComponent(state.txState)}&limit=20`),
+      init?.pins ?? get('/v1/pins/summary')]);
+    const t0 = performance.now();
     state.status = s;
     renderStatus(s);
     state.feeds = f;
@@ -137,6 +141,7 @@ async function poll() {
       state.first = false;
       document.body.dataset.rendered = 'full';
       window.obridgeFirstRender = performance.now();
+      window.obridgeTimes = { fetched: t0, rendered: window.obridgeFirstRender };
     }
   } catch (e) {
     $('updated').textContent = `cannot reach the node: ${e.message}`;

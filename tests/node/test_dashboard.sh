@@ -176,7 +176,8 @@ test_browser_live_updates_offline_and_1000_feeds_slow() {
     --src "$SRC" --ipfs-dir "$TMP/ipfs2" --shots "$OB_BINARY_DIR/dashboard-screenshots"
   echo "$out"
   expect_status 0
-  [[ $status == 0 ]] || echo "$err" >&2
+  [[ $status == 0 ]] || { echo "$err"; echo "--- the daemon's log:"; tail -20 "$TMP/d.log"; } >&2
+  kill -0 "$d_pid" 2>/dev/null || { fail "the daemon died: $(tail -5 "$TMP/d.log")"; d_pid=; return; }
   kill "$s_pid" 2>/dev/null; wait "$s_pid" 2>/dev/null || true
   s_pid=
   stop_dash
