@@ -49,7 +49,7 @@ for ((t = 10; t <= secs; t += 10)); do
   sleep 10
   r=$(rss)
   ((r > peak)) && peak=$r
-  echo "  after $t s:$(printf '%*s' $((12 - ${#t})) '')$(kib "$r")"
+  printf '  %-22s %s\n' "after $t s:" "$(kib "$r")"
 done
 wait "$b_pid" || true
 b_pid=
@@ -57,3 +57,4 @@ end=$(rss)
 echo "  pages closed:          $(kib "$end")   $(cat "$tmp/pages.json")"
 growth=$((peak - start))
 echo "  growth while polling:  $(kib "$growth") (peak minus first render; bound 4 MiB: $( ((growth <= 4096)) && echo within || echo OVER))"
+echo "  growth with the pages: $(kib $((peak - before))) (peak minus before the pages: the documents cached included)"

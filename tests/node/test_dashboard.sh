@@ -167,7 +167,7 @@ test_browser_live_updates_offline_and_1000_feeds_slow() {
   local db2; db2=$(fresh_db) || { fail "cannot create a database"; return; }
   OBRIDGE_DATABASE_URL=$db2 "$OBRIDGE" db migrate >/dev/null || { fail "migrate"; return; }
   psql -XAtq "$db2" -v ON_ERROR_STOP=1 -f "$OB_SOURCE_DIR/tests/node/dashboard_1000.sql" >/dev/null || { fail "1000 feeds"; return; }
-  OBRIDGE_DATABASE_URL=$db2 OBRIDGE_REGISTRY=0x00000000000000000000000000000000000000aa OBRIDGE_FEEDS_DIR= \
+  OBRIDGE_DATABASE_URL=$db2 OBRIDGE_REGISTRY=0x00000000000000000000000000000000000000aa OBRIDGE_FEEDS_DIR='' \
     "$OBRIDGE" serve --listen 127.0.0.1:0 --port-file "$TMP/s.port" --workers 0 2>"$TMP/s.log" &
   s_pid=$!
   for i in $(seq 300); do [[ -s $TMP/s.port ]] && break; sleep 0.02; done
