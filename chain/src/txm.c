@@ -74,6 +74,7 @@ struct pending {
   struct chain_txm *m;
   chain_rpc_cb *cb;
   void *ud;
+  bool owns_ud; /* ud is a flat context the callback frees: freed here when cancelled */
   uint64_t id;
   struct pending *prev, *next;
 };
@@ -115,15 +116,15 @@ static void pending_reply(void *ud, int rc, const struct ob_json *result, const 
   cb(cud, rc, result, err);
 }
 
-/* chain_rpc_call, remembered until answered. NEEDSWORK: a request cancelled by chain_txm_free leaks
- * the context some callbacks own (a send's, a receipt's): small, once per freed manager. */
+/* chain_rpc_call, remembered until answered. ud is m, or a flat context (one ob_malloc) the callback
+ * frees: freed by chain_txm_free when the request is cancelled. */
 static int txm_call(struct chain_txm *m, const char *method, const char *params, chain_rpc_cb *cb, void *ud,
                     uint64_t *id_out, struct ob_err *err) {
   struct pending *p = ob_calloc(1, sizeof(*p));
   int rc;
   if (!p) return ob_err_set(err, OB_ENOMEM, "out of memory");
   uint64_t id = 0;
-  p->m = m, p->cb = cb, p->ud = ud;
+  p->m = m, p->cb = cb, p->ud = ud, p->owns_ud = ud != m;
   /* Linked first: a reply may not come before chain_rpc_call returns, but nothing needs it not to. */
   p->next = m->pending;
   if (m->pending) m->pending->prev = p;
@@ -896,6 +897,7 @@ void chain_txm_free(struct chain_txm *m) {
     struct pending *p = m->pending;
     m->pending = p->next;
     chain_rpc_cancel(m->rpc, p->id);
+    if (p->owns_ud) ob_free(p->ud);
     ob_free(p);
   }
   while (m->txs) {

@@ -25,6 +25,7 @@ stop_dash() {
   wait "$d_pid" || rc=$?
   d_pid=
   expect_eq "$rc" 0 "the daemon's exit status after SIGTERM"
+  ((rc == 0)) || grep -v 'sys=http msg=request' "$TMP/d.log" | tail -40 >&2
 }
 # get PATH [curl args]: body in $out, status in $code
 get() {
