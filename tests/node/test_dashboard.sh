@@ -153,6 +153,21 @@ test_endpoints_contents_and_bad_input() {
   expect_eq "$code" 200 "the JSON with the cookie"
   grep -q "$tok" "$TMP/d.log" && fail "the token was logged"
   stop_dash
+  # `obridge serve` serves the same page and JSON without a daemon (no role, its own peer checks)
+  "$OBRIDGE" serve --listen 127.0.0.1:0 --port-file "$TMP/s.port" --workers 0 2>"$TMP/s.log" &
+  local s_pid=$! api0=$API
+  for i in $(seq 300); do [[ -s $TMP/s.port ]] && break; sleep 0.02; done
+  API=http://127.0.0.1:$(cat "$TMP/s.port")
+  get /v1/status -H "Authorization: Bearer $tok"
+  expect_eq "$(jq -c '[.role, .status, .peers.postgres.ok, .peers.ipfs.ok, .feeds.count, .latest_round.verify]' <<<"$out")" \
+    '["serve","ok",true,true,1,"unknown"]' "serve: status (no proof API: verify unknown)"
+  get /v1/status/feeds -b "$TMP/jar"
+  expect_eq "$(jq -r '.feeds[0].name' <<<"$out")" ETH/USD "serve: the feeds"
+  get /
+  expect_eq "$code" 401 "serve: the page needs the token too"
+  kill "$s_pid"
+  wait "$s_pid" || true
+  API=$api0
 }
 
 # Headless chromium (playwright-core) on the page of a live daemon, then on `obridge serve` over a
