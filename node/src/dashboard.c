@@ -147,10 +147,14 @@ static int q(struct node_dashboard *d, struct db_res **res, const char *sql, int
 static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
 
 /* The integer text v at dec decimals as decimal text ("-12345", 2 -> "-123.45"), trailing zeros cut. */
-static void dec_text(char *out, size_t cap, const char *v, unsigned dec) {
+void node__dec_text(char *out, size_t cap, const char *v, unsigned dec) {
   char digits[128];
   bool neg = v[0] == '-';
   size_t n, at = 0;
+  if (cap < 3) {
+    if (cap) out[0] = 0;
+    return;
+  }
   if (neg) v++;
   n = strlen(v);
   if (n >= sizeof(digits) - 40 || dec > 36) {
@@ -190,14 +194,19 @@ static bool token_shape(const char *t, size_t n) {
 /* The token the request carries (header first, then the cookie) into tok; false when none. */
 static bool request_token(struct node_http_req *r, char *tok, size_t cap) {
   const char *h = node_http_header(r, "Authorization"), *c;
-  size_t n;
   if (h && strncasecmp(h, "Bearer ", 7) == 0) {
     h += 7;
     while (*h == ' ') h++;
     snprintf(tok, cap, "%s", h);
     return true;
   }
-  for (c = node_http_header(r, "Cookie"); c && *c;) {
+  c = node_http_header(r, "Cookie");
+  return c && node__cookie_token(c, tok, cap);
+}
+
+bool node__cookie_token(const char *c, char *tok, size_t cap) {
+  size_t n;
+  while (*c) {
     while (*c == ' ' || *c == ';') c++;
     n = strcspn(c, ";");
     if (n > sizeof(COOKIE) && strncmp(c, COOKIE "=", sizeof(COOKIE)) == 0) {
@@ -345,14 +354,14 @@ static void feed_aggs(struct ob_jw *w, struct cur *c, const char *name, unsigned
       round = db_res_get(c->res, c->i, 1);
       val = v, left_out = db_res_get(c->res, c->i, 3);
       if (!v) continue;
-      dec_text(text, sizeof(text), v, dec);
+      node__dec_text(text, sizeof(text), v, dec);
       snprintf(text, sizeof(text), "%.7g", strtod(text, NULL));
       if (ob_json_number_valid(text, strlen(text))) ob_jw_number(w, text);
     }
   ob_jw_arr_end(w);
   ob_jw_key(w, "value");
   if (val) {
-    dec_text(text, sizeof(text), val, dec);
+    node__dec_text(text, sizeof(text), val, dec);
     ob_jw_str(w, text);
     *latest = strtod(text, NULL);
   } else {
@@ -378,7 +387,7 @@ static void feed_last(struct ob_jw *w, struct node_dashboard *d, struct cur *c, 
     ob_jw_u64(w, cfg->deviation_bps);
   }
   if (!cur_at(c, name)) return;
-  dec_text(text, sizeof(text), db_res_get(c->res, c->i, 1), dec);
+  node__dec_text(text, sizeof(text), db_res_get(c->res, c->i, 1), dec);
   ob_jw_key(w, "committed");
   ob_jw_str(w, text);
   ob_jw_key(w, "committed_round");
@@ -1177,7 +1186,7 @@ static int unhex(int c) {
 }
 
 /* token=… from a form body (application/x-www-form-urlencoded). */
-static bool form_token(const char *body, char *out, size_t cap) {
+bool node__form_token(const char *body, char *out, size_t cap) {
   const char *p = body;
   size_t o = 0;
   while (p && *p && strncmp(p, "token=", 6) != 0) p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL;
@@ -1197,7 +1206,7 @@ static void h_login(void *ud, struct node_http_req *r) {
   struct db_res *res = NULL;
   bool ok = false;
   (void)d;
-  if (!form_token(node_http_body(r, NULL), tok, sizeof(tok)) || !token_shape(tok, strlen(tok))) {
+  if (!node__form_token(node_http_body(r, NULL), tok, sizeof(tok)) || !token_shape(tok, strlen(tok))) {
     node_http_error(r, 400, "BAD_REQUEST", "expected a form with a well-formed token field");
     return;
   }
