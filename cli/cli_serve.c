@@ -9,14 +9,17 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_feed.h"
 #include "cli_pin.h"
 #include "cli_serve.h"
 #include "config.h"
 #include "ob/core/log.h"
 #include "ob/core/util.h"
 #include "ob/db/db.h"
+#include "ob/node/dashboard.h"
 #include "ob/node/http.h"
 #include "ob/node/pinsvc.h"
+#include "ob/oracle/feed.h"
 #include "ob/storage/kubo.h"
 
 #define RESPAWN_MS 1000
@@ -149,4 +152,27 @@ int cli_pinsvc_open(struct pinsvc **svc, struct ipfs_kubo **kubo, struct node_ht
   o.rate_per_s = c->http_rate_per_s;
   o.rate_burst = c->http_rate_burst;
   return pinsvc_new(svc, http, &o, err);
+}
+
+/* ---- the dashboard ---- */
+
+/* The feeds' heartbeats come from the config; a config whose feeds do not load still gets the page
+ * (the rounds then fail and say why; the feeds show without heartbeats). */
+int cli_dashboard_open(struct node_dashboard **out, const struct node_dashboard_opts *o, struct node_http *http,
+                       const struct ob_config *c, struct ob_err *err) {
+  int rc = node_dashboard_new(out, o, err);
+  if (!rc) cli_dashboard_feeds(*out, c);
+  if (!rc) rc = node_dashboard_add_routes(*out, http, err);
+  return rc ? ob_err_prefix(err, rc, "dashboard") : 0;
+}
+
+void cli_dashboard_feeds(struct node_dashboard *d, const struct ob_config *c) {
+  struct oracle_feedset fs;
+  struct ob_err err;
+  ob_err_clear(&err);
+  oracle_feedset_init(&fs);
+  if (!c->oracle_feeds && !c->feeds_dir) return;
+  if (cli_feeds_load(c, &fs, &err) == 0) node_dashboard_set_feeds(d, fs.feeds, fs.n);
+  else OB_LOG(OB_LOG_WARN, "dashboard", "the feeds do not load: shown without heartbeats", "error", err.msg, NULL);
+  oracle_feedset_release(&fs);
 }

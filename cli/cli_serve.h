@@ -17,6 +17,8 @@ struct db;
 struct ipfs_kubo;
 struct node_http;
 struct pinsvc;
+struct node_dashboard;
+struct node_dashboard_opts;
 
 #define CLI_MAX_WORKERS 64
 
@@ -50,4 +52,10 @@ int cli_http_open(struct node_http **out, struct chain_loop *loop, const struct 
  * node_http_free, then ipfs_kubo_free). */
 int cli_pinsvc_open(struct pinsvc **svc, struct ipfs_kubo **kubo, struct node_http *http, struct chain_loop *loop,
                     struct db *db, const struct ob_config *c, struct ob_err *err);
+/* The dashboard (node/dashboard.h) on http, with the config's feeds' heartbeats. *out owned
+ * (node_dashboard_free, after node_http_free). */
+int cli_dashboard_open(struct node_dashboard **out, const struct node_dashboard_opts *o, struct node_http *http,
+                       const struct ob_config *c, struct ob_err *err);
+/* The config's feeds' heartbeats into the dashboard again (SIGHUP); a config that does not load is logged. */
+void cli_dashboard_feeds(struct node_dashboard *d, const struct ob_config *c);
 #endif

@@ -38,6 +38,7 @@
 #include "ob/core/util.h"
 #include "ob/db/db.h"
 #include "ob/node/daemon.h"
+#include "ob/node/dashboard.h"
 #include "ob/node/http.h"
 #include "ob/node/lease.h"
 #include "ob/node/pinsvc.h"
@@ -67,6 +68,7 @@ struct run {
   struct node_daemon *d;
   struct cli_round *round; /* the round hook's state */
   struct node_proofapi *proofapi;
+  struct node_dashboard *dash;
   struct ipfs_kubo *doc_kubo; /* the proof API's documents by CID (longer timeouts than the health check) */
   struct chain_timer *poll;
   pid_t push_pid;  /* the running `consumer push` child (oracle.push_adapters), or 0 */
@@ -145,6 +147,7 @@ static void reload(struct run *r) {
     cli_workers_restart(&r->w, c->pin_workers);
   }
   node_daemon_reloaded(r->d);
+  if (r->dash) cli_dashboard_feeds(r->dash, c);
   if (old != r->first) ob_config_free(old);
   OB_LOGF(OB_LOG_INFO, "daemon", "config reloaded: round interval %u s, leader lease %u s, %u pin workers",
           c->round_interval_s, c->leader_lease_s, c->pin_workers);
@@ -248,6 +251,20 @@ static int start_proofapi(struct run *r, const struct ob_config *c, struct ob_er
   return rc ? ob_err_prefix(err, rc, "proof API") : 0;
 }
 
+/* The operator dashboard (node/dashboard.h) at / with its JSON, over the daemon's state. */
+static int start_dashboard(struct run *r, const struct ob_config *c, struct ob_err *err) {
+  struct node_dashboard_opts o;
+  node_dashboard_opts_init(&o);
+  o.db = r->db;
+  o.daemon = r->d;
+  o.proofapi = r->proofapi;
+  o.chain_id = c->chain_id;
+  o.registry = c->registry;
+  o.node_id = r->node_id;
+  o.version = OB_VERSION;
+  return cli_dashboard_open(&r->dash, &o, r->http, c, err);
+}
+
 static int start_daemon(struct run *r, const struct ob_config *c, struct ob_err *err) {
   struct node_daemon_opts o;
   int rc;
@@ -288,6 +305,7 @@ static void teardown(struct run *r) {
   node_proofapi_free(r->proofapi);
   chain_timer_free(r->poll);
   node_http_free(r->http);
+  node_dashboard_free(r->dash); /* after the server: its routes point at it */
   pinsvc_free(r->svc); /* after the server: its routes point at it */
   ipfs_kubo_free(r->svc_kubo);
   chain_rpc_free(r->rpc);
@@ -314,6 +332,7 @@ static int start(struct run *r, const char *port_file, struct ob_err *err) {
   if (!rc) rc = open_chain(r, c, err);
   if (!rc) rc = start_daemon(r, c, err);
   if (!rc) rc = start_proofapi(r, c, err);
+  if (!rc) rc = start_dashboard(r, c, err);
   if (!rc) rc = chain_timer_new(&r->poll, r->loop, poll_cb, r, err);
   return rc;
 }
@@ -365,7 +384,9 @@ const struct cli_cmd cli_cmd_run = {
                "service API (/pins, as obridge serve) is served there too; plain HTTP only on loopback\n"
                "unless http.tls_cert/http.tls_key or http.allow_plain_remote.\n"
                "With chain.registry set it also serves the proof API (docs/CONSUMERS.md): GET /v1/feeds,\n"
-               "/v1/feeds/{name}/latest, /v1/feeds/{name}/rounds/{round} and /v1/stream?feeds=A,B (SSE).",
+               "/v1/feeds/{name}/latest, /v1/feeds/{name}/rounds/{round} and /v1/stream?feeds=A,B (SSE).\n"
+               "The operator dashboard is at / (docs/DASHBOARD.md), its JSON at /v1/status, /v1/status/feeds,\n"
+               "/v1/rounds, /v1/txs and /v1/pins/summary.",
     .example = "OBRIDGE_HTTP_LISTEN=127.0.0.1:9470 obridge run",
     .run = run_run,
     .needs_config = true,

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_db.h"
@@ -19,6 +20,8 @@
 #include "ob/core/log.h"
 #include "ob/core/util.h"
 #include "ob/db/db.h"
+#include "ob_version.h"
+#include "ob/node/dashboard.h"
 #include "ob/node/http.h"
 #include "ob/node/pinsvc.h"
 #include "ob/storage/kubo.h"
@@ -35,10 +38,12 @@ struct serve {
   struct node_http *http;
   struct ipfs_kubo *kubo;
   struct pinsvc *svc;
+  struct node_dashboard *dash;
   struct chain_timer *poll;
   struct cli_workers w;
   bool done, stopping;
   uint64_t stop_deadline;
+  char host[64];
 };
 
 static void poll_cb(void *ud) {
@@ -71,6 +76,31 @@ static void health(void *ud, struct node_http_req *r) {
   rc = db_exec(s->db, NULL, DB_RETRY, "SELECT 1", 0, NULL, &err);
   if (rc) node_http_error(r, 503, "SERVICE_UNAVAILABLE", "postgres: %s", err.msg);
   else node_http_reply(r, 200, "application/json", "{\"status\":\"ok\"}", 15);
+}
+
+static int ipfs_check(void *ud, char *why, size_t cap) {
+  struct serve *s = ud;
+  struct ob_err err;
+  char ver[64];
+  int rc;
+  ob_err_clear(&err);
+  rc = ipfs_kubo_version(s->kubo, ver, sizeof(ver), &err);
+  snprintf(why, cap, "%s", rc ? ob_err_msg(&err, rc) : "");
+  return rc;
+}
+
+/* The dashboard without a daemon: PostgreSQL and IPFS checked when the status is built, no role. */
+static int start_dashboard(struct serve *s, const struct ob_config *c, struct ob_err *err) {
+  struct node_dashboard_opts o;
+  node_dashboard_opts_init(&o);
+  o.db = s->db;
+  o.chain_id = c->chain_id;
+  o.registry = c->registry;
+  o.node_id = s->host;
+  o.version = OB_VERSION;
+  o.ipfs_check = ipfs_check;
+  o.ipfs_ud = s;
+  return cli_dashboard_open(&s->dash, &o, s->http, c, err);
 }
 
 static void catch_signals(void) {
@@ -107,6 +137,8 @@ static int run_serve(struct cli *cli, int argc, char **argv, const struct cli_cm
   if (!rc) rc = cli_http_open(&s.http, s.loop, c, cli_opt(opts, "listen")->value, cli_opt(opts, "port-file")->value, &err);
   if (!rc) rc = cli_pinsvc_open(&s.svc, &s.kubo, s.http, s.loop, s.db, c, &err);
   if (!rc) rc = node_http_route(s.http, "GET", "/health", health, &s, &err);
+  gethostname(s.host, sizeof(s.host) - 1);
+  if (!rc) rc = start_dashboard(&s, c, &err);
   if (!rc) rc = chain_timer_new(&s.poll, s.loop, poll_cb, &s, &err);
   if (rc) {
     exit_code = cli_fail(rc, &err);
@@ -120,6 +152,7 @@ static int run_serve(struct cli *cli, int argc, char **argv, const struct cli_cm
   }
   chain_timer_free(s.poll);
   node_http_free(s.http);
+  node_dashboard_free(s.dash);
   pinsvc_free(s.svc);
   ipfs_kubo_free(s.kubo);
   chain_loop_free(s.loop);
@@ -135,7 +168,7 @@ const struct cli_cmd cli_cmd_serve = {
                "for the bearer tokens of 'obridge tenant token', and GET /health; runs N pin worker processes\n"
                "that fetch each CID (after connecting to the request's origins) and pin it. HTTPS when\n"
                "http.tls_cert and http.tls_key are set; plain HTTP only on a loopback address unless\n"
-               "http.allow_plain_remote is true. See docs/PINNING-SERVICE.md.",
+               "http.allow_plain_remote is true. See docs/PINNING-SERVICE.md. The operator dashboard is at / (docs/DASHBOARD.md).",
     .example = "obridge serve --listen 127.0.0.1:9470",
     .run = run_serve,
     .needs_config = true,

@@ -8,6 +8,7 @@ pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 
 # libsecp256k1 must have the recovery module: Ethereum's v needs it.
 include(CheckSymbolExists)

@@ -7,11 +7,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 debs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
-  libyajl-dev libpq-dev libsecp256k1-dev libssl-dev nettle-dev
+  libyajl-dev libpq-dev libsecp256k1-dev libssl-dev nettle-dev zlib1g-dev
   postgresql-15 postgresql-client-15
   nodejs npm curl ca-certificates python3 procps openssl time bsdutils util-linux patch jq bc
   python3-prometheus-client  # tests parse /metrics with a real Prometheus text parser
   groff-base  # renders the generated man page in tests (scripts/gen-man.sh needs only bash and perl-base)
+  chromium  # the dashboard's browser test (driven by playwright-core, headless, offline)
 )
 missing=()
 for p in "${debs[@]}"; do

@@ -336,27 +336,33 @@ static void json_lease(struct ob_jw *w, struct node_daemon *d) {
   ob_jw_u64(w, d->o.round_interval_ms / 1000);
 }
 
+bool node_daemon_status_write(struct node_daemon *d, struct ob_jw *w) {
+  bool ok = d->pg_ok && (!d->o.ipfs_check || d->ipfs_ok) && !d->stopping;
+  ob_jw_key(w, "node");
+  ob_jw_str(w, d->o.node_id);
+  ob_jw_key(w, "version");
+  ob_jw_str(w, d->o.version);
+  json_lease(w, d);
+  ob_jw_key(w, "rounds");
+  ob_jw_u64(w, d->rounds_done);
+  ob_jw_key(w, "peers");
+  ob_jw_obj_begin(w);
+  json_peer(w, "postgres", d->pg_ok, d->pg_why);
+  if (d->o.ipfs_check) json_peer(w, "ipfs", d->ipfs_ok, d->ipfs_why);
+  if (d->o.rpc && !json_rpc(w, d)) ok = false;
+  ob_jw_obj_end(w);
+  return ok;
+}
+
 static void health(void *ud, struct node_http_req *r) {
   struct node_daemon *d = ud;
   struct ob_buf b;
   struct ob_jw w;
-  bool ok = d->pg_ok && (!d->o.ipfs_check || d->ipfs_ok) && !d->stopping;
+  bool ok;
   ob_buf_init(&b, 1 << 20);
   ob_jw_init(&w, &b, false);
   ob_jw_obj_begin(&w);
-  ob_jw_key(&w, "node");
-  ob_jw_str(&w, d->o.node_id);
-  ob_jw_key(&w, "version");
-  ob_jw_str(&w, d->o.version);
-  json_lease(&w, d);
-  ob_jw_key(&w, "rounds");
-  ob_jw_u64(&w, d->rounds_done);
-  ob_jw_key(&w, "peers");
-  ob_jw_obj_begin(&w);
-  json_peer(&w, "postgres", d->pg_ok, d->pg_why);
-  if (d->o.ipfs_check) json_peer(&w, "ipfs", d->ipfs_ok, d->ipfs_why);
-  if (d->o.rpc && !json_rpc(&w, d)) ok = false;
-  ob_jw_obj_end(&w);
+  ok = node_daemon_status_write(d, &w);
   ob_jw_key(&w, "status");
   ob_jw_str(&w, ok ? "ok" : "unhealthy");
   ob_jw_obj_end(&w);

@@ -760,6 +760,18 @@ int node_proofapi_new(struct node_proofapi **out, const struct node_proofapi_opt
   return 0;
 }
 
+const char *node_proofapi_round_check(struct node_proofapi *api, uint64_t round, const char **why) {
+  struct pround *r = api ? find_round(api, round) : NULL;
+  *why = NULL;
+  if (!r) return "unknown";
+  switch (r->state) {
+  case RS_OK: return "passed";
+  case RS_FAILED: *why = r->why; return "failed";
+  case RS_RETRY: *why = r->why; return "checking";
+  default: return "checking";
+  }
+}
+
 int node_proofapi_add_routes(struct node_proofapi *api, struct node_http *http, struct ob_err *err) {
   int rc = node_http_route(http, "GET", "/v1/feeds", h_feeds, api, err);
   if (!rc) rc = node_http_route(http, "GET", "/v1/feeds/{name...}/latest", h_latest, api, err);

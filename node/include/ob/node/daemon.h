@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 struct ob_err;
+struct ob_jw;
 struct ob_metrics;
 struct chain_loop;
 struct chain_rpc;
@@ -100,6 +101,11 @@ void node_daemon_stop(struct node_daemon *d);
 /* No round in flight. */
 bool node_daemon_idle(const struct node_daemon *d);
 bool node_daemon_is_leader(const struct node_daemon *d);
+/* The daemon's state as /health reports it, as keys of the JSON object w has open: node, version,
+ * role ("leader", "standby", "stopping"), lease {holder, token}, round_interval_s, rounds (ended in
+ * this process), peers {postgres {ok, error}, ipfs {…}, rpc [{url (password masked), ok, health,
+ * head, lag, error}]}. Returns whether every peer answers (what /health's status says). */
+bool node_daemon_status_write(struct node_daemon *d, struct ob_jw *w);
 /* Give the lease up if held, unregister, stop the timers and the watcher, free. NULL is a no-op. */
 void node_daemon_free(struct node_daemon *d);
 #endif

@@ -50,6 +50,11 @@ void node_proofapi_opts_init(struct node_proofapi_opts *o);
 int node_proofapi_new(struct node_proofapi **out, const struct node_proofapi_opts *o, struct ob_err *err);
 /* Add the routes above to http. Returns 0 or node_http_route's errors. */
 int node_proofapi_add_routes(struct node_proofapi *api, struct node_http *http, struct ob_err *err);
+/* What the API's check of a confirmed round found (its document checks whole, every proof, and its
+ * root equals rootOf(round) on chain): "passed", "failed" (*why: the reason, borrowed until the next
+ * call on the loop), "checking" (under way, or the chain did not answer yet: *why may say), or
+ * "unknown" (the round is not held in memory; api NULL). Never allocates. */
+const char *node_proofapi_round_check(struct node_proofapi *api, uint64_t round, const char **why);
 /* End every stream, stop the timer, free. NULL is a no-op. */
 void node_proofapi_free(struct node_proofapi *api);
 #endif
