@@ -10,8 +10,9 @@
 # API's cost, not the node's); rate limit off. One tenant with quotas (as docs/PINNING-SERVICE.md
 # adds them, so every POST checks both) holding every pin, all pinned.
 #   GET: the newest 1000 with the total count: the token lookup, the page, the count.
-#   POST: the token lookup, then the one statement that checks the quotas and inserts (its text is
-#   read from node/src/pinsvc.c, add_sql, so psql runs exactly what the server sends).
+#   POST: the token lookup, then the one statement that checks the quotas and inserts (their texts
+#   are read from node/src/pinsvc.c, token_sql and add_sql, so psql runs exactly what the server
+#   sends; prepared on both sides, as the server does).
 # Both sides are C clients on one kept-alive connection: psql (libpq) and curl (libcurl, each
 # transfer's time_total); they alternate in --rounds slices so a machine shared with other work
 # loads both alike. The Node driver (bench/pinsvc/load.mjs, fetch) gives the rows with 8 requests in
@@ -75,8 +76,9 @@ for _ in $(seq 300); do [[ -s $dir/port ]] && break; sleep 0.02; done
 url=http://127.0.0.1:$(cat "$dir/port")
 
 # Every input file of the run: CIDs (real ones: the API parses them), the psql scripts (the
-# statements with their parameters inlined: parsed and planned at each run, as the server's
-# unnamed statements are) and the curl configurations, in --rounds slices.
+# statements the server prepares are prepared, the others have their parameters inlined: parsed and
+# planned at each run, as the server's unnamed statements are) and the curl configurations, in
+# --rounds slices.
 python3 - "$dir" "$root/node/src/pinsvc.c" "$url" "$token" "$hash" "$tid" "$gets" "$posts" "$rounds" <<'PY'
 import hashlib, re, sys
 d, src, url, token, hash_, tid = sys.argv[1:7]
@@ -95,12 +97,16 @@ m = re.search(r'static const char add_sql\[\] =(.*?);\n', open(src).read(), re.S
 body = re.sub(r'/\*.*?\*/', '', m.group(1), flags=re.S)
 sql = "".join(bytes(s, "ascii").decode("unicode_escape") for s in re.findall(r'"((?:[^"\\]|\\.)*)"', body))
 lit = lambda v: "NULL" if v is None else "'" + v.replace("'", "''") + "'"
-token_sql = f"SELECT id, tenant_id FROM pinsvc_tokens WHERE hash = {lit(hash_)} AND revoked_at IS NULL;\n"
+tok_text = re.search(r'static const char token_sql\[\] = "(.*?)";', open(src).read()).group(1)
+# The server prepares both (DB_PREPARE): so does psql, once per script, then EXECUTEs them.
+prepare = (f"PREPARE tok AS {tok_text};\n"
+           f"PREPARE add AS {sql};\n")
+token_sql = f"EXECUTE tok({lit(hash_)});\n"
 def post_sql(c, name):
-    p = [c, name, "unixfs-v1-2025", "[]", tid, "{}", None]
-    return re.sub(r'\$(\d)', lambda m: lit(p[int(m.group(1)) - 1]), sql) + ";\n"
+    return "EXECUTE add(%s);\n" % ", ".join(lit(v) for v in [c, name, "unixfs-v1-2025", "[]", tid, "{}", None])
 where = f"WHERE r.tenant_id = {tid} AND r.status = ANY(string_to_array('pinned', ','))"
-get_sql = token_sql + (
+get_sql = token_sql + (  # the page and the count: unnamed, inlined parameters, as the server sends them
+
     "SELECT r.request_id::text, r.status, to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), r.cid, r.name, "
     "r.origins::text, r.meta::text, coalesce(p.last_error, ''), coalesce(p.meta->>'dag_size', ''), coalesce(p.size::text, ''), "
     f"coalesce(r.replaced_by::text, '') FROM (SELECT * FROM pinsvc_requests r {where} ORDER BY r.created_at DESC, r.request_id DESC "
@@ -113,9 +119,9 @@ def curl_cfg(f, method, path, body, auth=True):
 for r in range(rounds):
     ng, np_ = gets // rounds, posts // rounds
     with open(f"{d}/get.{r}.sql", "w") as f:
-        f.write("\\timing on\n" + get_sql * ng)
+        f.write(prepare + "\\timing on\n" + get_sql * ng)
     with open(f"{d}/post.{r}.sql", "w") as f:
-        f.write("\\timing on\n")
+        f.write(prepare + "\\timing on\n")
         for i in range(np_): f.write(token_sql + post_sql(cid(10**6 + r * np_ + i), f"psql-{r}-{i}"))
     for kind, n in (("get", ng), ("post", np_)):
         with open(f"{d}/{kind}.{r}.curl", "w") as f:

@@ -195,6 +195,9 @@ static bool token_shape(const char *t) {
 /* true when the request may go on; else answered (401, 429, 503). */
 static bool rate_ok(struct pinsvc *s, struct node_http_req *r, int64_t token_id);
 
+/* Every request runs it: prepared once per connection. */
+static const char token_sql[] = "SELECT id, tenant_id FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL";
+
 static bool authorize(struct pinsvc *s, struct node_http_req *r, struct caller *c) {
   const char *h = node_http_header(r, "Authorization");
   char hash[65];
@@ -216,8 +219,7 @@ static bool authorize(struct pinsvc *s, struct node_http_req *r, struct caller *
     return false;
   }
   pinsvc_token_hash(hash, h);
-  rc = db_exec(s->o.db, &res, DB_RETRY,
-               "SELECT id, tenant_id FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, &err);
+  rc = db_exec(s->o.db, &res, DB_RETRY | DB_PREPARE, token_sql, 1, p, &err);
   if (rc) {
     fail_db(r, rc, &err);
     return false;
@@ -451,7 +453,8 @@ static void list(void *ud, struct node_http_req *r) {
  * two servers cannot both take the last pin of a quota), the request replaced locked, the checks,
  * then the queue row and the request inserted only when nothing refused them. Columns 0-10 are
  * REQ_COLS of the new request (NULL when refused); 11: the refusal (NULL: stored), 12-15: the
- * tenant's quota_pins, live_pins, quota_bytes, pinned_bytes. No row: the token's tenant is gone. */
+ * tenant's quota_pins, live_pins, quota_bytes, pinned_bytes. No row: the token's tenant is gone.
+ * Prepared once per connection (half of its time was parsing and planning). */
 static const char add_sql[] =
     "WITH t AS (SELECT quota_pins, quota_bytes, live_pins, pinned_bytes, last_created FROM pinsvc_tenants"
     "   WHERE id = $5::bigint FOR UPDATE),"
@@ -511,7 +514,7 @@ static void add_or_replace(struct pinsvc *s, struct node_http_req *r, const char
   p[5] = pin.meta_json;
   p[6] = replaces;
   /* Not DB_RETRY: a connection lost during the statement leaves its outcome unknown (503). */
-  rc = db_exec(s->o.db, &res, 0, add_sql, 7, p, &err);
+  rc = db_exec(s->o.db, &res, DB_PREPARE, add_sql, 7, p, &err);
   pinsvc_pin_release(&pin);
   if (rc) {
     fail_db(r, rc, &err);
