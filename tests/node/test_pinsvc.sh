@@ -354,6 +354,7 @@ PY
   expect_eq "$(psqlq "SELECT count(*) FROM pins p JOIN pinsvc_requests r USING (request_id) WHERE p.status = 'pinned' AND p.cid = r.cid")" 10000 "pinned"
   expect_eq "$(psqlq "SELECT string_agg(n::text, ',' ORDER BY t) FROM (SELECT tenant_id t, count(*) n FROM pinsvc_requests GROUP BY 1) x")" \
     "2500,2500,2500,2500" "requests per tenant"
+  expect_usage_consistent
   # Each pinned once: one "pinned" line per request in the workers' log.
   expect_eq "$(grep -c 'sys=ipfs msg=pinned ' "$TMP/serve.log")" 10000 "pinned log lines"
   expect_eq "$(grep 'sys=ipfs msg=pinned ' "$TMP/serve.log" | grep -o 'request=[0-9a-f-]*' | sort -u | wc -l)" 10000 "requests pinned"
