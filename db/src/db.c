@@ -20,6 +20,11 @@ struct db {
   unsigned statement_timeout_ms;
   bool in_tx;
   char version[32];
+  /* DB_PREPARE: the statements prepared on this connection (named ob_pN after their slot); a
+   * new connection (conn_gen) has none. */
+  const char *prepared[DB_PREPARED_MAX];
+  unsigned prepared_gen[DB_PREPARED_MAX];
+  unsigned conn_gen;
 };
 
 struct db_res {
@@ -52,6 +57,7 @@ static int connect_now(struct db *db, struct ob_err *err) {
   keys[n] = NULL; vals[n] = NULL;
   if (db->conn) PQfinish(db->conn);
   db->conn = PQconnectdbParams(keys, vals, 1);
+  db->conn_gen++;
   if (!db->conn) return ob_err_set(err, OB_ENOMEM, "out of memory");
   if (PQstatus(db->conn) != CONNECTION_OK) {
     const char *m = PQerrorMessage(db->conn);
@@ -128,10 +134,42 @@ static int result_error(struct db *db, PGresult *r, struct ob_err *err) {
   return code;
 }
 
-static int exec_once(struct db *db, struct db_res **res, const char *sql, int nparams,
+/* The name of sql's prepared statement on this connection, prepared now if it is not yet; NULL when
+ * every slot holds another statement (then it runs unnamed). */
+static const char *prepared_name(struct db *db, const char *sql, int nparams, char name[16], PGresult **fail) {
+  size_t slot = DB_PREPARED_MAX;
+  PGresult *r;
+  for (size_t i = 0; i < DB_PREPARED_MAX; i++) {
+    if (db->prepared[i] == sql) {
+      slot = i;
+      break;
+    }
+    if (!db->prepared[i] && slot == DB_PREPARED_MAX) slot = i;
+  }
+  if (slot == DB_PREPARED_MAX) return NULL;
+  snprintf(name, 16, "ob_p%zu", slot);
+  if (db->prepared[slot] == sql && db->prepared_gen[slot] == db->conn_gen) return name;
+  r = PQprepare(db->conn, name, sql, nparams, NULL);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+    *fail = r;
+    return NULL;
+  }
+  PQclear(r);
+  db->prepared[slot] = sql;
+  db->prepared_gen[slot] = db->conn_gen;
+  return name;
+}
+
+static int exec_once(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
                      const char *const *params, struct ob_err *err) {
-  PGresult *r = nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
-                             : PQexec(db->conn, sql);
+  char name[16];
+  const char *prep = NULL;
+  PGresult *r = NULL;
+  if (nparams >= 0 && (flags & DB_PREPARE)) prep = prepared_name(db, sql, nparams, name, &r);
+  if (!r)
+    r = prep ? PQexecPrepared(db->conn, prep, nparams, params, NULL, NULL, 0)
+        : nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+                       : PQexec(db->conn, sql);
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     int rc = result_error(db, r, err);
@@ -159,7 +197,7 @@ static int exec_retry(struct db *db, struct db_res **res, unsigned flags, const 
     rc = reconnect(db, err);
     if (rc) return rc;
   }
-  rc = exec_once(db, res, sql, nparams, params, err);
+  rc = exec_once(db, res, flags, sql, nparams, params, err);
   if (rc == OB_EUNREACH && !db->in_tx && (flags & DB_RETRY)) {
     /* The server went away (restart, failover): one reconnect, then the same statement again. */
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -168,7 +206,7 @@ static int exec_retry(struct db *db, struct db_res **res, unsigned flags, const 
       ob_sleep_ms(250);
     }
     if (rc) return rc;
-    rc = exec_once(db, res, sql, nparams, params, err);
+    rc = exec_once(db, res, flags, sql, nparams, params, err);
   }
   return rc;
 }
@@ -206,7 +244,7 @@ int db_tx(struct db *db, int (*fn)(struct db *, void *, struct ob_err *), void *
       bool lost = PQstatus(db->conn) != CONNECTION_OK;
       struct ob_err keep;
       if (err) keep = *err;
-      if (!lost) exec_once(db, NULL, "ROLLBACK", 0, NULL, NULL);
+      if (!lost) exec_once(db, NULL, 0, "ROLLBACK", 0, NULL, NULL);
       db->in_tx = false;
       if (err) *err = keep;
       if (rc == OB_ECONFLICT && err && (!strcmp(err->pg_sqlstate, "40001") || !strcmp(err->pg_sqlstate, "40P01")))
@@ -217,7 +255,7 @@ int db_tx(struct db *db, int (*fn)(struct db *, void *, struct ob_err *), void *
       }
       return rc;
     }
-    rc = exec_once(db, NULL, "COMMIT", 0, NULL, err);
+    rc = exec_once(db, NULL, 0, "COMMIT", 0, NULL, err);
     db->in_tx = false;
     if (rc == OB_EUNREACH)
       return ob_err_prefix(err, rc, "commit outcome unknown");

@@ -195,6 +195,9 @@ static bool token_shape(const char *t) {
 /* true when the request may go on; else answered (401, 429, 503). */
 static bool rate_ok(struct pinsvc *s, struct node_http_req *r, int64_t token_id);
 
+/* Every request runs it: prepared once per connection. */
+static const char token_sql[] = "SELECT id, tenant_id FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL";
+
 static bool authorize(struct pinsvc *s, struct node_http_req *r, struct caller *c) {
   const char *h = node_http_header(r, "Authorization");
   char hash[65];
@@ -216,8 +219,7 @@ static bool authorize(struct pinsvc *s, struct node_http_req *r, struct caller *
     return false;
   }
   pinsvc_token_hash(hash, h);
-  rc = db_exec(s->o.db, &res, DB_RETRY,
-               "SELECT id, tenant_id FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, &err);
+  rc = db_exec(s->o.db, &res, DB_RETRY | DB_PREPARE, token_sql, 1, p, &err);
   if (rc) {
     fail_db(r, rc, &err);
     return false;
@@ -446,128 +448,49 @@ static void list(void *ud, struct node_http_req *r) {
 
 /* ---- POST /pins, POST /pins/{requestid} ---- */
 
-struct add_tx {
-  struct caller *c;
-  const struct pinsvc_pin *pin;
-  const char *replaces; /* NULL for a new pin */
-  struct db_res *res;   /* the new request, REQ_COLS */
-  int status;           /* the HTTP status of a refusal */
-  char reason[32];
-};
+/* One statement, one round trip, atomic on its own (no BEGIN/COMMIT): the tenant's row locked (its
+ * quota figures, kept by the triggers of migration 0014, are then the newest committed ones, and
+ * two servers cannot both take the last pin of a quota), the request replaced locked, the checks,
+ * then the queue row and the request inserted only when nothing refused them. Columns 0-10 are
+ * REQ_COLS of the new request (NULL when refused); 11: the refusal (NULL: stored), 12-15: the
+ * tenant's quota_pins, live_pins, quota_bytes, pinned_bytes. No row: the token's tenant is gone.
+ * Prepared once per connection (half of its time was parsing and planning). */
+static const char add_sql[] =
+    "WITH t AS (SELECT quota_pins, quota_bytes, live_pins, pinned_bytes, last_created FROM pinsvc_tenants"
+    "   WHERE id = $5::bigint FOR UPDATE),"
+    " o AS (SELECT request_id FROM pinsvc_requests WHERE request_id = $7::uuid AND tenant_id = $5::bigint FOR UPDATE),"
+    " ok AS (SELECT t.*, CASE"
+    "   WHEN $7::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM o) THEN 'NOT_FOUND'"
+    /* a replace does not add a pin: refused only when the tenant is over its quota already */
+    "   WHEN t.live_pins + CASE WHEN $7::uuid IS NULL THEN 1 ELSE 0 END > t.quota_pins THEN 'PIN_QUOTA_EXCEEDED'"
+    "   WHEN t.pinned_bytes >= t.quota_bytes THEN 'BYTE_QUOTA_EXCEEDED' END AS refused FROM t),"
+    " j AS (INSERT INTO pins (origin_kind, origin, name, profile, meta, tenant_id)"
+    "   SELECT 'cid', $1, $2, $3, jsonb_build_object('origins', $4::jsonb), $5::bigint FROM ok WHERE refused IS NULL"
+    "   RETURNING request_id),"
+    /* created: milliseconds (what clients keep of it), unique per tenant (after the newest the
+     * tenant's locked row remembers), so paging with before= never skips or repeats a request */
+    " r AS (INSERT INTO pinsvc_requests (request_id, tenant_id, cid, name, origins, meta, replaces, created_at)"
+    "   SELECT j.request_id, $5::bigint, $1, $2, $4::jsonb, $6::jsonb, $7::uuid,"
+    "   greatest(date_trunc('milliseconds', clock_timestamp()), ok.last_created + interval '1 millisecond') FROM j, ok"
+    "   RETURNING *),"
+    " u AS (UPDATE pinsvc_requests q SET replaced_by = r.request_id FROM r WHERE q.request_id = $7::uuid)"
+    " SELECT r.request_id::text, 'queued', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " r.cid, r.name, r.origins::text, r.meta::text, '', '', '', '',"
+    " ok.refused, ok.quota_pins, ok.live_pins, ok.quota_bytes, ok.pinned_bytes FROM ok LEFT JOIN r ON true";
 
-static int add_fn(struct db *db, void *ud, struct ob_err *err) {
-  static const char ins_sql[] =
-      "WITH j AS (INSERT INTO pins (origin_kind, origin, name, profile, meta, tenant_id)"
-      "   VALUES ('cid', $1, $2, $3, jsonb_build_object('origins', $4::jsonb), $5::bigint) RETURNING request_id),"
-      /* created: milliseconds (what clients keep of it), unique per tenant (the tenant's row is
-       * locked), so paging with before= never skips or repeats a request */
-      " r AS (INSERT INTO pinsvc_requests (request_id, tenant_id, cid, name, origins, meta, replaces, created_at)"
-      "   SELECT request_id, $5::bigint, $1, $2, $4::jsonb, $6::jsonb, $7::uuid,"
-      "   greatest(date_trunc('milliseconds', clock_timestamp()), (SELECT max(created_at) + interval '1 millisecond'"
-      "     FROM pinsvc_requests WHERE tenant_id = $5::bigint)) FROM j RETURNING *)"
-      " SELECT r.request_id::text, 'queued', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-      " r.cid, r.name, r.origins::text, r.meta::text, '', '', '', '' FROM r";
-  struct add_tx *t = ud;
-  struct db_res *res = NULL;
-  const char *pt[] = {t->c->tenant};
-  const char *po[] = {t->replaces, t->c->tenant};
-  const char *pi[7];
-  int64_t qpins, qbytes;
-  int rc;
-  db_res_free(t->res);
-  t->res = NULL;
-  if (t->replaces) {
-    if ((rc = db_exec(db, &res, 0, "SELECT 1 FROM pinsvc_requests WHERE request_id = $1::uuid AND tenant_id = $2::bigint FOR UPDATE",
-                      2, po, err)))
-      return rc;
-    rc = db_res_rows(res) == 1 ? 0 : OB_ENOENT;
-    db_res_free(res);
-    res = NULL;
-    if (rc) {
-      t->status = 404;
-      snprintf(t->reason, sizeof(t->reason), "NOT_FOUND");
-      return ob_err_set(err, OB_ENOENT, "no pin request %s", t->replaces);
-    }
-  }
-  /* The tenant's row, locked: quota checks and the insert are one step for every server. */
-  if ((rc = db_exec(db, &res, 0,
-                    "SELECT coalesce(quota_pins, -1), coalesce(quota_bytes, -1) FROM pinsvc_tenants WHERE id = $1::bigint FOR UPDATE",
-                    1, pt, err)))
-    return rc;
-  if (db_res_rows(res) != 1) {
-    db_res_free(res);
-    t->status = 401;
-    snprintf(t->reason, sizeof(t->reason), "UNAUTHORIZED");
-    return ob_err_set(err, OB_ENOENT, "the token's tenant is gone");
-  }
-  qpins = strtoll(db_res_get(res, 0, 0), NULL, 10);
-  qbytes = strtoll(db_res_get(res, 0, 1), NULL, 10);
-  db_res_free(res);
-  res = NULL;
-  if (qpins >= 0) {
-    int64_t live;
-    if ((rc = db_exec(db, &res, 0, "SELECT count(*) FROM pinsvc_requests WHERE tenant_id = $1::bigint AND replaced_by IS NULL",
-                      1, pt, err)))
-      return rc;
-    live = strtoll(db_res_get(res, 0, 0), NULL, 10);
-    db_res_free(res);
-    res = NULL;
-    if (live + (t->replaces ? 0 : 1) > qpins) {
-      t->status = 403;
-      snprintf(t->reason, sizeof(t->reason), "PIN_QUOTA_EXCEEDED");
-      return ob_err_set(err, OB_ELIMIT, "quota_pins: the tenant holds %lld of its %lld pins", (long long)live, (long long)qpins);
-    }
-  }
-  if (qbytes >= 0) {
-    int64_t used;
-    if ((rc = db_exec(db, &res, 0,
-                      "SELECT coalesce(sum(coalesce((p.meta->>'dag_size')::bigint, p.size, 0)), 0) FROM pinsvc_requests r"
-                      " JOIN pins p USING (request_id) WHERE r.tenant_id = $1::bigint AND p.status = 'pinned'",
-                      1, pt, err)))
-      return rc;
-    used = strtoll(db_res_get(res, 0, 0), NULL, 10);
-    db_res_free(res);
-    res = NULL;
-    if (used >= qbytes) {
-      t->status = 403;
-      snprintf(t->reason, sizeof(t->reason), "BYTE_QUOTA_EXCEEDED");
-      return ob_err_set(err, OB_ELIMIT, "quota_bytes: the tenant's pins hold %lld bytes of its %lld", (long long)used,
-                        (long long)qbytes);
-    }
-  }
-  pi[0] = t->pin->cid;
-  pi[1] = t->pin->name;
-  pi[2] = t->pin->cid[0] == 'Q' ? "unixfs-v0-2015" : "unixfs-v1-2025"; /* what the CID says; informational */
-  pi[3] = t->pin->origins_json;
-  pi[4] = t->c->tenant;
-  pi[5] = t->pin->meta_json;
-  pi[6] = t->replaces;
-  if ((rc = db_exec(db, &t->res, 0, ins_sql, 7, pi, err))) return rc;
-  if (t->replaces) {
-    const char *pr[] = {t->replaces, db_res_get(t->res, 0, 0)};
-    rc = db_exec(db, NULL, 0, "UPDATE pinsvc_requests SET replaced_by = $2::uuid WHERE request_id = $1::uuid", 2, pr, err);
-  }
-  return rc;
+static long long col_ll(const struct db_res *res, size_t col) {
+  const char *v = db_res_get(res, 0, col);
+  return v ? strtoll(v, NULL, 10) : -1;
 }
 
-static bool uuid_shape(const char *s) {
-  if (!s || strlen(s) != 36) return false;
-  for (size_t i = 0; i < 36; i++) {
-    char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
+static bool uuid_shape(const char *s);
 
 static void add_or_replace(struct pinsvc *s, struct node_http_req *r, const char *replaces) {
   struct pinsvc_pin pin;
   struct caller c;
   struct ob_err err;
-  struct add_tx t;
+  struct db_res *res = NULL;
+  const char *p[7], *refused;
   size_t len = 0;
   const char *body;
   int rc;
@@ -583,20 +506,46 @@ static void add_or_replace(struct pinsvc *s, struct node_http_req *r, const char
     node_http_error(r, 400, "BAD_REQUEST", "%s", err.msg);
     return;
   }
-  memset(&t, 0, sizeof(t));
-  t.c = &c;
-  t.pin = &pin;
-  t.replaces = replaces;
-  rc = db_tx(s->o.db, add_fn, &t, &err);
+  p[0] = pin.cid;
+  p[1] = pin.name;
+  p[2] = pin.cid[0] == 'Q' ? "unixfs-v0-2015" : "unixfs-v1-2025"; /* what the CID says; informational */
+  p[3] = pin.origins_json;
+  p[4] = c.tenant;
+  p[5] = pin.meta_json;
+  p[6] = replaces;
+  /* Not DB_RETRY: a connection lost during the statement leaves its outcome unknown (503). */
+  rc = db_exec(s->o.db, &res, DB_PREPARE, add_sql, 7, p, &err);
   pinsvc_pin_release(&pin);
-  if (rc && t.status) node_http_error(r, t.status, t.reason, "%s", err.msg);
-  else if (rc) fail_db(r, rc, &err);
-  else {
-    reply_one(s, r, 202, t.res);
-    OB_LOG(OB_LOG_INFO, "pinsvc", replaces ? "pin request replaced" : "pin requested", "request",
-           db_res_get(t.res, 0, 0), "cid", db_res_get(t.res, 0, 3), "tenant", c.tenant, NULL);
+  if (rc) {
+    fail_db(r, rc, &err);
+  } else if (db_res_rows(res) != 1) {
+    node_http_error(r, 401, "UNAUTHORIZED", "the token's tenant is gone");
+  } else if ((refused = db_res_get(res, 0, 11)) && strcmp(refused, "NOT_FOUND") == 0) {
+    node_http_error(r, 404, "NOT_FOUND", "no pin request %s", replaces);
+  } else if (refused && strcmp(refused, "PIN_QUOTA_EXCEEDED") == 0) {
+    node_http_error(r, 403, refused, "quota_pins: the tenant holds %lld of its %lld pins", col_ll(res, 13), col_ll(res, 12));
+  } else if (refused) {
+    node_http_error(r, 403, refused, "quota_bytes: the tenant's pins hold %lld bytes of its %lld", col_ll(res, 15),
+                    col_ll(res, 14));
+  } else {
+    reply_one(s, r, 202, res);
+    OB_LOG(OB_LOG_INFO, "pinsvc", replaces ? "pin request replaced" : "pin requested", "request", db_res_get(res, 0, 0),
+           "cid", db_res_get(res, 0, 3), "tenant", c.tenant, NULL);
   }
-  db_res_free(t.res);
+  db_res_free(res);
+}
+
+static bool uuid_shape(const char *s) {
+  if (!s || strlen(s) != 36) return false;
+  for (size_t i = 0; i < 36; i++) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 static void add(void *ud, struct node_http_req *r) { add_or_replace(ud, r, NULL); }

@@ -75,6 +75,42 @@ OB_TEST(reconnects_after_server_restart) {
   private_pg_down();
 }
 
+static const char prep_sql[] = "SELECT $1::int + 1";
+static const char prep_bad[] = "SELECT 1 / $1::int";
+
+/* DB_PREPARE: prepared once per connection, executed with each call's parameters; prepared again on
+ * the connection that replaces a lost one; a failing one reports the server's error and the next
+ * call works. */
+OB_TEST(prepared_statements_survive_a_reconnect) {
+  struct db *db = NULL;
+  struct db_res *r = NULL;
+  struct ob_err err;
+  const char *one[] = {"1"}, *zero[] = {"0"}, *forty[] = {"40"};
+  const char *url = private_pg();
+  OB_REQUIRE(url);
+  OB_REQUIRE(open_db(&db, url, &err) == 0);
+  OB_CHECK_EQ(db_exec(db, &r, DB_PREPARE, prep_sql, 1, one, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "2");
+  db_res_free(r);
+  OB_CHECK_EQ(db_exec(db, &r, DB_PREPARE, prep_sql, 1, forty, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "41");
+  db_res_free(r);
+  OB_CHECK_EQ(db_exec(db, &r, 0, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "1");
+  db_res_free(r);
+  OB_CHECK_EQ(pg("restart"), 0);
+  OB_CHECK_EQ(db_exec(db, &r, DB_RETRY | DB_PREPARE, prep_sql, 1, one, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "2");
+  db_res_free(r);
+  OB_CHECK_EQ(db_exec(db, &r, DB_PREPARE, prep_bad, 1, zero, &err), OB_EPEER);
+  OB_CHECK_CONTAINS(err.msg, "division by zero");
+  OB_CHECK_EQ(db_exec(db, &r, DB_PREPARE, prep_bad, 1, one, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "1");
+  db_res_free(r);
+  db_close(db);
+  private_pg_down();
+}
+
 OB_TEST(server_down_is_unreachable_not_bad_input) {
   struct db *db = NULL;
   struct ob_err err;

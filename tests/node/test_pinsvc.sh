@@ -33,6 +33,20 @@ setup() {
   spec_json
 }
 
+# The quota figures the triggers keep on each tenant's row (migration 0014) equal what they stand
+# for, recounted from the requests and their queue rows; and no two requests of a tenant share a
+# created time.
+expect_usage_consistent() {
+  expect_eq "$(psqlq "SELECT coalesce(string_agg(t.name || ':' || t.live_pins || '/' || c.live || ',' || t.pinned_bytes || '/' || c.bytes, ' '), '')
+    FROM pinsvc_tenants t CROSS JOIN LATERAL (SELECT
+      (SELECT count(*) FROM pinsvc_requests r WHERE r.tenant_id = t.id AND r.replaced_by IS NULL) AS live,
+      (SELECT coalesce(sum(coalesce((p.meta->>'dag_size')::bigint, p.size, 0)), 0) FROM pinsvc_requests r
+         JOIN pins p USING (request_id) WHERE r.tenant_id = t.id AND p.status = 'pinned') AS bytes) c
+    WHERE t.live_pins <> c.live OR t.pinned_bytes <> c.bytes")" "" "tenants whose quota figures drifted (kept/recounted)"
+  expect_eq "$(psqlq "SELECT count(*) FROM (SELECT 1 FROM pinsvc_requests GROUP BY tenant_id, created_at HAVING count(*) > 1) d")" 0 \
+    "requests of one tenant sharing a created time"
+}
+
 # tenant NAME [add options]: adds it and prints its token (the last line of `tenant token`).
 tenant() {
   local name=$1; shift
@@ -91,6 +105,7 @@ test_every_endpoint_and_filter_through_the_client_validated_by_the_spec() {
   # What is left in the database: the requests of alice (p3, the replacement, p4) and none of bob's.
   expect_eq "$(psqlq "SELECT count(*) FROM pinsvc_requests r JOIN pinsvc_tenants t ON t.id = r.tenant_id WHERE t.name = 'alice'")" 3
   expect_eq "$(psqlq "SELECT count(*) FROM pinsvc_requests r JOIN pinsvc_tenants t ON t.id = r.tenant_id WHERE t.name = 'bob'")" 0
+  expect_usage_consistent
   run "$OBRIDGE" tenant ls --json
   expect_eq "$(jq -c '[.[] | {name, pins, tokens}]' <<<"$out")" \
     '[{"name":"alice","pins":3,"tokens":1},{"name":"bob","pins":0,"tokens":1},{"name":"operator","pins":0,"tokens":0}]'
@@ -149,6 +164,7 @@ test_quotas_refuse_the_request_that_crosses_them_and_nothing_else() {
   run "$OBRIDGE" tenant ls --json
   expect_eq "$(jq -c '[.[] | select(.name == "limited" or .name == "tiny") | [.name, .quota_pins, .quota_bytes, .pins]]' <<<"$out")" \
     '[["limited",2,null,2],["tiny",null,1,1]]'
+  expect_usage_consistent
   run "$OBRIDGE" tenant add limited
   expect_status 1
   expect_err "exists already"
@@ -217,6 +233,8 @@ test_pin_by_cid_from_a_second_node_given_as_origin() {
   run curl -sS -H "Authorization: Bearer $TOKEN_A" "$PINSVC_URL/pins"
   expect_eq "$(jq -r '.results[0].delegates[0]' <<<"$out")" "$(curl -sS -X POST "$OBRIDGE_IPFS_API/api/v0/id" | jq -r '.Addresses[0]')"
   stop_serve
+  expect_eq "$(psqlq "SELECT pinned_bytes > 3000000 FROM pinsvc_tenants WHERE name = 'alice'")" t "alice's pinned bytes count the pin"
+  expect_usage_consistent
 }
 
 test_tls_and_the_plain_http_rule() {
@@ -336,6 +354,7 @@ PY
   expect_eq "$(psqlq "SELECT count(*) FROM pins p JOIN pinsvc_requests r USING (request_id) WHERE p.status = 'pinned' AND p.cid = r.cid")" 10000 "pinned"
   expect_eq "$(psqlq "SELECT string_agg(n::text, ',' ORDER BY t) FROM (SELECT tenant_id t, count(*) n FROM pinsvc_requests GROUP BY 1) x")" \
     "2500,2500,2500,2500" "requests per tenant"
+  expect_usage_consistent
   # Each pinned once: one "pinned" line per request in the workers' log.
   expect_eq "$(grep -c 'sys=ipfs msg=pinned ' "$TMP/serve.log")" 10000 "pinned log lines"
   expect_eq "$(grep 'sys=ipfs msg=pinned ' "$TMP/serve.log" | grep -o 'request=[0-9a-f-]*' | sort -u | wc -l)" 10000 "requests pinned"

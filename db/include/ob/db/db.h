@@ -28,8 +28,13 @@ int db_open(struct db **out, const struct db_opts *o, struct ob_err *err);
 void db_close(struct db *db); /* NULL is a no-op */
 
 enum db_flags {
-  DB_RETRY = 1, /* the statement is safe to repeat: after a lost connection, reconnect and retry once */
+  DB_RETRY = 1,   /* the statement is safe to repeat: after a lost connection, reconnect and retry once */
+  DB_PREPARE = 2, /* a hot statement: prepared once per connection (sql's address names it, so sql must
+                   * be a string that lives as long as db, a static one), then only executed; the
+                   * server keeps its parse tree and may keep a plan. At most DB_PREPARED_MAX such
+                   * statements per db; past that they run unprepared. */
 };
+#define DB_PREPARED_MAX 16
 /* Run one statement with text parameters ($1 … $n). res may be NULL when no rows are wanted.
  * Returns 0; OB_EUNREACH if the connection is lost (and could not be retried); OB_ECONFLICT for a
  * unique/serialization conflict (23505, 40001, 40P01); OB_EPEER for any other server error
