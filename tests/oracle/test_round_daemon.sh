@@ -119,3 +119,73 @@ test_two_daemons_leader_killed_standby_commits_each_round_once() {
   run "$OBRIDGE" verify --all
   expect_status 0
 }
+
+# kill -9 of the daemon at 30 random points across rounds, restarted each time, while the sources'
+# prices move (every round has something to commit): no lost round (the round numbers contiguous,
+# each committed on chain exactly once), no duplicate commit, no nonce gap, obridge verify --all
+# passes. Three feeds, lease 1 s, a round a second. Label slow (~60-90 s).
+test_daemon_kill_9_at_30_random_points_slow() {
+  setup_daemon 1 || return
+  jq -n --arg src "$SRC" '{feeds: [{name: "BTC/USD", decimals: 8, quorum: 2, deviation_bps: 50, heartbeat_s: 3600,
+    sources: [{name: "binance", url: "\($src)/api/v3/ticker/price?symbol=BTCUSDT", path: "$.price"},
+              {name: "coinbase", url: "\($src)/v2/prices/BTC-USD/spot", path: "$.data.amount"},
+              {name: "kraken", url: "\($src)/0/public/Ticker?pair=BTCUSD", path: "$.result.XXBTZUSD.c[0]"}]},
+    {name: "SOL/USD", decimals: 6, quorum: 3, deviation_bps: 50, heartbeat_s: 3600,
+     sources: [{name: "binance", url: "\($src)/api/v3/ticker/price?symbol=SOLUSDT", path: "$.price"},
+               {name: "coinbase", url: "\($src)/v2/prices/SOL-USD/spot", path: "$.data.amount"},
+               {name: "kraken", url: "\($src)/0/public/Ticker?pair=SOLUSD", path: "$.result.SOLUSD.c[0]"}]}]}' >"$TMP/feeds/more.json"
+  local i p kills=0 t0=$SECONDS # pid_d global: the EXIT trap reads it
+  move() { # every price up 1 % (above the 50 bps deviation): the next round commits all three feeds
+    local e=$((3000 + $1 * 31)) b=$((90000 + $1 * 937)) s=$((150 + $1 * 2))
+    control "{\"prices\": {\"binance\": {\"ETHUSDT\": \"$e\", \"BTCUSDT\": \"$b\", \"SOLUSDT\": \"$s\"},
+      \"coinbase\": {\"ETH-USD\": \"$e\", \"BTC-USD\": \"$b\", \"SOL-USD\": \"$s\"},
+      \"kraken\": {\"ETHUSD\": \"$e\", \"BTCUSD\": \"$b\", \"SOLUSD\": \"$s\"}}}"
+  }
+  trap 'kill -9 $pid_d 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; cleanup_case' EXIT
+  move 0
+  for ((i = 1; i <= 30; i++)); do
+    "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
+    pid_d=$!
+    # the lease of the killed daemon expires after 1 s; rounds then run every second: a random
+    # point in the next 0.5-3 s lands before, inside or between rounds, at any step
+    sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.5 + rand() * 2.5 }')"
+    move "$i"
+    sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", rand() * 0.6 }')"
+    kill -9 "$pid_d" 2>/dev/null && kills=$((kills + 1))
+    wait "$pid_d" 2>/dev/null || true
+    echo "--- kill -9 $i" >>"$TMP/d.log"
+  done
+  expect_eq "$kills" 30 "daemons killed"
+  # the last daemon: the last prices committed, then SIGTERM
+  "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
+  pid_d=$!
+  p=$(((3000 + 30 * 31) * 100000000))
+  for ((i = 0; i < 300; i++)); do
+    [[ $(psql_n "SELECT value FROM oracle_feed_last WHERE feed = 'ETH/USD'") == "$p" &&
+      $(psql_n "SELECT count(*) FROM oracle_rounds WHERE state NOT IN ('confirmed', 'nothing-due')") == 0 ]] && break
+    sleep 0.1
+  done
+  kill -TERM "$pid_d"
+  wait "$pid_d" || fail "the last daemon exited $? after SIGTERM"
+  expect_eq "$(psql_n "SELECT value FROM oracle_feed_last WHERE feed = 'ETH/USD'")" "$p" "the last price committed"
+  expect_eq "$(psql_n "SELECT count(*) FROM oracle_rounds WHERE state NOT IN ('confirmed', 'nothing-due')")" 0 "no round left open"
+  local n; n=$(psql_n "SELECT max(round) FROM rounds")
+  [[ $n -ge 10 ]] || fail "only $n rounds in 30 restarts"
+  # contiguous: rounds 1..n, each confirmed once in the database and committed once on chain
+  expect_eq "$(psql_n "SELECT count(*) || ',' || count(DISTINCT round) || ',' || min(round) FROM rounds WHERE step = 'confirmed'")" "$n,$n,1" "rounds 1..$n confirmed"
+  expect_eq "$(psql_n "SELECT count(*) FROM rounds WHERE step <> 'confirmed'")" 0 "no round superseded or left"
+  local topic logs; topic=$(cast keccak 'Committed(uint64,bytes32,string,uint64,uint32)')
+  logs=$(cast logs --rpc-url "$OBRIDGE_RPC_URL" --from-block 0 --address "$OBRIDGE_REGISTRY" "$topic" --json) || fail "cast logs"
+  expect_eq "$(jq -c '[.[] | .topics[1]] | length' <<<"$logs")" "$n" "one Committed log per round"
+  expect_eq "$(jq -c '[.[] | .topics[1]] | unique | length' <<<"$logs")" "$n" "no round committed twice"
+  expect_eq "$(cast call --rpc-url "$OBRIDGE_RPC_URL" "$OBRIDGE_REGISTRY" 'latest()(uint64,bytes32,uint64)' | head -1)" "$n" "latest round on chain"
+  expect_eq "$(nonce0)" "$(printf '0x%x' $((n + 1)))" "no nonce gap (deploy + one commit per round)"
+  expect_eq "$(psql_n "SELECT count(*) || ',' || count(DISTINCT nonce) || ',' || coalesce(max(nonce) - min(nonce) + 1, 0) FROM chain_txs WHERE purpose LIKE 'commit round %' AND state IN ('confirmed', 'finalized')")" "$n,$n,$n" "the manager's nonces contiguous"
+  # the kills interrupted rounds: some were resumed by the next daemon
+  local resumed; resumed=$(grep -c 'resumed from' "$TMP/d.log" || true)
+  echo "# $n rounds, $resumed resumed after a kill, $((SECONDS - t0)) s" >&2
+  [[ $resumed -ge 1 ]] || fail "no kill landed inside a round: $(grep -c 'committed' "$TMP/d.log") rounds logged"
+  run "$OBRIDGE" verify --all
+  expect_status 0
+  expect_out "^round $n: ok"
+}
