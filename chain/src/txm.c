@@ -88,6 +88,7 @@ struct chain_txm {
   int cycle_replies;
   struct chain_txm_counts counts;
   struct call *calls; /* requests in flight: cancelled by chain_txm_free, whose rpc lives on */
+  bool kicked; /* a cycle is wanted as soon as the running one ends */
 };
 
 /* A request the manager made. The rpc client usually outlives the manager (the daemon makes one
@@ -390,6 +391,7 @@ static void refresh_fees(struct chain_txm *m) {
 /* ------------------------------------------------------------------ sign and send */
 
 static void send_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err);
+static void kick(struct chain_txm *m);
 
 struct send_ctx {
   struct chain_txm *m;
@@ -548,6 +550,7 @@ static void send_reply(void *ud, int rc, const struct ob_json *result, const str
       t->broadcast_block = m->head;
       set_simple(m, t, CHAIN_TX_BROADCAST);
     }
+    kick(m);
     return;
   }
   if (rejected_for_good(m, t, err)) return;
@@ -645,6 +648,17 @@ static void decide(struct chain_txm *m, struct tx *t);
 
 static void cycle_reply_done(struct chain_txm *m) {
   if (--m->cycle_replies == 0) m->cycle_running = false;
+  if (!m->cycle_running && m->kicked) {
+    m->kicked = false;
+    chain_timer_start(m->timer, 0, m->o.check_interval_ms);
+  }
+}
+
+/* A cycle now rather than at the next tick (after the running one, if any): a transaction just
+ * reached the node, and a chain that mines at once (anvil, a fast L2) has its receipt already. */
+static void kick(struct chain_txm *m) {
+  if (m->cycle_running) m->kicked = true;
+  else chain_timer_start(m->timer, 0, m->o.check_interval_ms);
 }
 
 static void receipt_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
@@ -894,6 +908,7 @@ int chain_txm_new(struct chain_txm **out, struct chain_rpc *rpc, const struct ch
 void chain_txm_free(struct chain_txm *m) {
   if (!m) return;
   chain_timer_free(m->timer);
+  m->timer = NULL;
   while (m->calls) {
     struct call *k = m->calls;
     m->calls = k->next;

@@ -7,7 +7,7 @@ setup_crash() {
 
 test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
   setup_crash || return
-  local n=70 kills=0 attempts=0 i pid rc seed=${OB_TEST_SEED:-$$}
+  local n=73 kills=0 attempts=0 i pid rc seed=${OB_TEST_SEED:-$$}
   RANDOM=$seed
   echo "seed $seed" >&2
   # How long one send takes here: kills land at random points inside that window.
@@ -20,6 +20,16 @@ test_kill9_at_50_points_no_gap_no_duplicate_no_loss() {
   ((window > 5)) || window=5
   echo "one send takes $((t1 - t0)) ms; kills land within the first $window ms" >&2
   for i in $(seq 2 $n); do
+    if ((i <= 4)); then # two more sends unkilled: the window is the fastest (a cold first start is slow)
+      t0=$(date +%s%3N)
+      "$OBRIDGE" tx send --to 0x0000000000000000000000000000000000000042 --value 1 --key "stream-$i" \
+        --key-file "$TMP/key" >/dev/null 2>>"$TMP/send.log" || { fail "send $i failed: $(tail -3 "$TMP/send.log")"; return; }
+      t1=$(date +%s%3N)
+      (((t1 - t0) * 9 / 10 < window)) && window=$(( (t1 - t0) * 9 / 10 ))
+      ((window > 5)) || window=5
+      ((i == 4)) && echo "fastest send $window ms (x 10/9): kills land within it" >&2
+      continue
+    fi
     while :; do
       attempts=$((attempts + 1))
       "$OBRIDGE" tx send --to 0x0000000000000000000000000000000000000042 --value 1 --key "stream-$i" \

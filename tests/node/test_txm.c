@@ -418,3 +418,27 @@ OB_TEST(idempotency_key_per_sender_and_compared) {
   OB_CHECK(strstr(err.msg, "idempotency key 'k'") && strstr(err.msg, "value 5 (now 6)"));
   db_close(db);
 }
+
+/* The daemon opens a manager per round on its long-lived client: a manager freed while its requests
+ * are in flight (a send, receipts, a cycle) must never be reached by their replies (a use after free
+ * under ASan before the manager cancelled them). Twenty managers in a row on one client. */
+OB_TEST(freed_with_requests_in_flight_on_a_kept_client) {
+  struct anvil a;
+  struct rig r;
+  struct ob_err err;
+  int64_t id;
+  OB_REQUIRE(anvil_up(&a, NULL));
+  OB_REQUIRE(rig_open(&r, a.ws, fresh_migrated_db(), &err) == 0);
+  for (int k = 0; k < 20; k++) {
+    OB_REQUIRE(submit_transfer(&r, 1, NULL, &id) == 0); /* its send (and the kick's cycle) in flight */
+    chain_txm_free(r.m);
+    r.m = NULL;
+    run_for(r.t.loop, 30); /* the replies come now */
+    OB_REQUIRE(chain_txm_new(&r.m, r.t.rpc, &r.o, &r.signer, &r.store, NULL, NULL, &err) == 0);
+    OB_REQUIRE(chain_txm_start(r.m, &err) == 0);
+  }
+  OB_CHECK(wait_idle(&r, 20000));
+  check_exactly_once(&r, 20);
+  rig_close(&r);
+  anvil_cmd(&a, "down", NULL);
+}
