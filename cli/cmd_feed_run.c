@@ -183,6 +183,14 @@ static int print_result(bool json, const char *regc, const struct node_oracle_re
     ob_jw_key(w, "tx"), c ? ob_jw_str(w, res->commit.tx) : ob_jw_null(w);
     ob_jw_key(w, "gasUsed"), c ? ob_jw_u64(w, res->commit.gas_used) : ob_jw_null(w);
     print_feeds_json(w, res);
+    ob_jw_key(w, "timingsMs"), ob_jw_obj_begin(w);
+    {
+      const char *k[] = {"fetch", "store", "aggregate", "batch", "pin", "sign", "submit", "confirm", "total"};
+      const uint64_t v[] = {res->ms.fetch, res->ms.store, res->ms.aggregate, res->ms.batch, res->ms.pin,
+                            res->ms.sign, res->ms.submit, res->ms.confirm, res->ms.total};
+      for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) ob_jw_key(w, k[i]), ob_jw_u64(w, v[i]);
+    }
+    ob_jw_obj_end(w);
     ob_jw_obj_end(w);
     return cli_json_end(&cj);
   }
@@ -358,7 +366,7 @@ const struct cli_cmd cli_cmd_feed_run = {
                "due on its first value, a move of at least deviation_bps from its last committed value, or its "
                "heartbeat. A run that stopped half-way (crash, timeout) leaves its round in PostgreSQL, and the next run "
                "resumes it. --json prints {\"round\", \"outcome\": \"committed\"|\"nothing-due\"|\"locked\", \"registry\", "
-               "\"attempt\", \"resumedFrom\", \"root\", \"cid\", \"tx\", \"gasUsed\", \"feeds\": [{\"name\", \"value\", "
+               "\"attempt\", \"resumedFrom\", \"root\", \"cid\", \"tx\", \"gasUsed\", \"timingsMs\", \"feeds\": [{\"name\", \"value\", "
                "\"decimals\", \"due\", \"committed\", \"sources\", \"counted\", \"outliers\", \"errors\", \"leftOut\"}]} "
                "(locked: {\"round\": null, \"outcome\": \"locked\", \"holder\", \"feeds\": []}).",
     .run = run_feed_run, .needs_config = true};

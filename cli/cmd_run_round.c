@@ -169,8 +169,12 @@ static void on_timer(void *ud) {
   rc = run(r, &res, &err);
   outcome = !rc ? res.outcome : rc == OB_ECONFLICT ? "locked" : rc == OB_ESTATE ? "fenced" : "failed";
   if (!rc)
-    OB_LOGF(OB_LOG_INFO, "round", "round %" PRIu64 " (attempt %" PRIu32 "): %s%s%s", res.round, res.attempt, outcome,
-            res.resumed_from[0] ? ", resumed from " : "", res.resumed_from);
+    OB_LOGF(OB_LOG_INFO, "round",
+            "round %" PRIu64 " (attempt %" PRIu32 "): %s%s%s; ms: fetch %" PRIu64 " store %" PRIu64 " aggregate %" PRIu64
+            " batch %" PRIu64 " pin %" PRIu64 " sign %" PRIu64 " submit %" PRIu64 " confirm %" PRIu64 " total %" PRIu64,
+            res.round, res.attempt, outcome, res.resumed_from[0] ? ", resumed from " : "", res.resumed_from, res.ms.fetch,
+            res.ms.store, res.ms.aggregate, res.ms.batch, res.ms.pin, res.ms.sign, res.ms.submit, res.ms.confirm,
+            res.ms.total);
   node_oracle_result_release(&res);
   r->done(r->done_ud, outcome, rc ? &err : NULL);
 }

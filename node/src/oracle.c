@@ -26,7 +26,16 @@ struct oround {
   struct node_oracle_ctx sc;
   struct node_commit_ctx cc;
   struct node_oracle_round_row r;
+  struct node_oracle_result *res;
+  uint64_t mark; /* ob_mono_ms() at the end of the last timed step */
 };
+
+/* The time since the last mark into *slot, and a new mark. */
+static void lap(struct oround *x, uint64_t *slot) {
+  uint64_t now = ob_mono_ms();
+  *slot += now - x->mark;
+  x->mark = now;
+}
 
 void node_oracle_result_release(struct node_oracle_result *r) {
   if (!r) return;
@@ -52,7 +61,9 @@ static int collect(struct oround *x, struct ob_err *err) {
   struct oracle_obs *obs = NULL;
   size_t n = 0;
   int rc = p->collect(p->ud, x->o->feeds, x->o->nfeeds, &obs, &n, err);
+  lap(x, &x->res->ms.fetch);
   if (!rc) rc = node_oracle_obs_store(&x->sc, &x->r, obs, n, err);
+  lap(x, &x->res->ms.store);
   if (obs && p->release) p->release(p->ud, obs, n);
   if (!rc) snprintf(x->r.state, sizeof(x->r.state), "aggregate");
   if (!rc) crash_at(x, "collected");
@@ -113,6 +124,7 @@ static int aggregate(struct oround *x, struct ob_err *err) {
     i = j;
   }
   if (!rc) rc = node_oracle_aggregates_store(&x->sc, &x->r, aggs, na, ids, outl, n, &due, err);
+  lap(x, &x->res->ms.aggregate);
   if (!rc) snprintf(x->r.state, sizeof(x->r.state), "%s", due ? "batch" : "nothing-due");
   if (!rc) crash_at(x, "aggregated");
   node_oracle_obs_rows_free(rows, n);
@@ -156,6 +168,12 @@ static int on_step(void *ud, struct db *db, uint64_t round, const char *step, st
   struct oround *x = ud;
   static const char *const map[][2] = {{"built", "pin"}, {"pinned", "sign"}, {"signed", "submit"},
                                         {"submitted", "submit"}, {"superseded", "superseded"}};
+  if (x->res) { /* the pipeline's step times (the write itself is in the step it ends) */
+    uint64_t *slot = !strcmp(step, "built") ? &x->res->ms.batch : !strcmp(step, "pinned") ? &x->res->ms.pin
+                   : !strcmp(step, "signed") ? &x->res->ms.sign : !strcmp(step, "submitted") ? &x->res->ms.submit
+                   : !strcmp(step, "confirmed") ? &x->res->ms.confirm : NULL;
+    if (slot) lap(x, slot);
+  }
   if (strcmp(step, "confirmed") == 0) return node_oracle_round_confirm(db, &x->sc, round, err);
   for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
     if (strcmp(step, map[i][0]) == 0) return node_oracle_round_set(db, &x->sc, round, map[i][1], err);
@@ -283,12 +301,14 @@ static int drop_if_stale(struct oround *x, uint64_t *latest, bool *resumed, stru
 int node_oracle_round(const struct node_oracle_opts *o, struct node_oracle_result *res, struct ob_err *err) {
   struct oround x;
   uint8_t root[32];
-  uint64_t latest = 0, lts = 0;
+  uint64_t latest = 0, lts = 0, t0 = ob_mono_ms();
   bool resumed = false;
   int rc;
   memset(res, 0, sizeof(*res));
   memset(&x, 0, sizeof(x));
   x.o = o;
+  x.res = res;
+  x.mark = ob_mono_ms();
   x.cc = *o->commit;
   x.cc.on_step = on_step;
   x.cc.step_ud = &x;
@@ -314,5 +334,6 @@ int node_oracle_round(const struct node_oracle_opts *o, struct node_oracle_resul
     struct ob_err e2;
     (void)node_oracle_retention(x.sc.db, o->retention_days, 10000, 100, NULL, &e2);
   }
+  res->ms.total = ob_mono_ms() - t0;
   return rc;
 }

@@ -70,6 +70,13 @@ struct node_oracle_result {
   struct node_commit_result commit; /* when committed */
   struct node_oracle_feed_result *feeds; /* owned (node_oracle_result_release) */
   size_t nfeeds;
+  /* Where this run's time went, in ms (0: the step was not run by this run): fetch (the provider),
+   * store (the observations written), aggregate (median-mad, triggers, stored), batch (the document
+   * built, sealed and stored), pin, sign, submit (simulated, signed, sent), confirm (until the
+   * receipt), total (the whole call). */
+  struct {
+    uint64_t fetch, store, aggregate, batch, pin, sign, submit, confirm, total;
+  } ms;
 };
 void node_oracle_result_release(struct node_oracle_result *r);
 
