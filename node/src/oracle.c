@@ -28,6 +28,11 @@ struct oround {
   struct node_oracle_round_row r;
   struct node_oracle_result *res;
   uint64_t mark; /* ob_mono_ms() at the end of the last timed step */
+  /* What this run collected and aggregated, kept for the batch and the result (NULL: load them) */
+  struct node_oracle_obs_row *rows;
+  size_t nrows;
+  struct node_oracle_agg_row *aggs;
+  size_t naggs;
 };
 
 /* The time since the last mark into *slot, and a new mark. */
@@ -54,21 +59,6 @@ static void crash_at(const struct oround *x, const char *step) {
   if (x->cc.crash_at) x->cc.crash_at(step);
 }
 
-/* ---- collect ---- */
-
-static int collect(struct oround *x, struct ob_err *err) {
-  const struct node_obs_provider *p = &x->o->provider;
-  struct oracle_obs *obs = NULL;
-  size_t n = 0;
-  int rc = p->collect(p->ud, x->o->feeds, x->o->nfeeds, &obs, &n, err);
-  lap(x, &x->res->ms.fetch);
-  if (!rc) rc = node_oracle_obs_store(&x->sc, &x->r, obs, n, err);
-  lap(x, &x->res->ms.store);
-  if (obs && p->release) p->release(p->ud, obs, n);
-  if (!rc) snprintf(x->r.state, sizeof(x->r.state), "aggregate");
-  if (!rc) crash_at(x, "collected");
-  return rc;
-}
 
 /* ---- aggregate and triggers ---- */
 
@@ -103,6 +93,81 @@ static int aggregate_feed(const struct oracle_feed *f, const struct node_oracle_
   return 0;
 }
 
+/* ---- collect (and aggregate, in the same transaction) ---- */
+
+struct obs_key {
+  const char *feed, *source;
+  size_t i;
+};
+static int by_feed_source(const void *a, const void *b) {
+  const struct obs_key *x = a, *y = b;
+  int c = strcmp(x->feed, y->feed);
+  return c ? c : strcmp(x->source, y->source);
+}
+
+/* The fetched observations as rows by feed then source (byte order, as node_oracle_obs_load gives
+ * them), median-mad per feed, then observations, outlier flags, aggregates and triggers stored in one
+ * transaction: the round goes from collect to batch (or nothing-due) at once. The rows and the
+ * aggregates stay in x for the batch. */
+static int collect_aggregate(struct oround *x, const struct oracle_obs *obs, size_t n, struct ob_err *err) {
+  struct obs_key *keys = NULL;
+  struct chain_u256 *xs = NULL;
+  bool *outl = NULL, *flags = NULL, *outl_obs = NULL;
+  char(*dues)[12] = NULL;
+  size_t due = 0;
+  int rc = 0;
+  if (n && (!(keys = ob_calloc(n, sizeof(*keys))) || !(x->rows = ob_calloc(n, sizeof(*x->rows))) ||
+            !(x->aggs = ob_calloc(n, sizeof(*x->aggs))) || !(xs = ob_calloc(n, sizeof(*xs))) ||
+            !(outl = ob_calloc(n, sizeof(*outl))) || !(flags = ob_calloc(n, sizeof(*flags))) ||
+            !(outl_obs = ob_calloc(n, sizeof(*outl_obs))) || !(dues = ob_calloc(n, sizeof(*dues)))))
+    rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+  for (size_t i = 0; !rc && i < n; i++) keys[i] = (struct obs_key){obs[i].feed->name, obs[i].source->name, i};
+  if (!rc && n) qsort(keys, n, sizeof(*keys), by_feed_source);
+  for (size_t k = 0; !rc && k < n; k++) {
+    const struct oracle_obs *o = &obs[keys[k].i];
+    struct node_oracle_obs_row *w = &x->rows[k];
+    x->nrows = k + 1;
+    if (!(w->feed = ob_strdup(o->feed->name)) || !(w->source = ob_strdup(o->source->name)))
+      rc = ob_err_set(err, OB_ENOMEM, "out of memory");
+    w->has_value = o->rc == 0;
+    if (w->has_value) w->value = o->value;
+    w->http_status = o->http_status;
+    w->latency_ms = o->latency_ms;
+    w->at_ms = o->at_ms;
+    w->outlier = -1;
+  }
+  for (size_t i = 0; !rc && i < n;) {
+    size_t j = i;
+    while (j < n && keys[j].feed == keys[i].feed) j++; /* one feed's sources (its name, one pointer) */
+    rc = aggregate_feed(obs[keys[i].i].feed, x->rows + i, j - i, &x->aggs[x->naggs++], outl + i, xs, flags, err);
+    i = j;
+  }
+  for (size_t k = 0; !rc && k < n; k++) {
+    outl_obs[keys[k].i] = outl[k];
+    x->rows[k].outlier = outl[k];
+  }
+  lap(x, &x->res->ms.aggregate);
+  if (!rc) rc = node_oracle_collect_store(&x->sc, &x->r, obs, outl_obs, n, x->aggs, x->naggs, dues, &due, err);
+  for (size_t i = 0; !rc && i < x->naggs; i++) snprintf(x->aggs[i].due, sizeof(x->aggs[i].due), "%s", dues[i]);
+  lap(x, &x->res->ms.store);
+  if (!rc) snprintf(x->r.state, sizeof(x->r.state), "%s", due ? "batch" : "nothing-due");
+  ob_free(keys), ob_free(xs), ob_free(outl), ob_free(flags), ob_free(outl_obs), ob_free(dues);
+  return rc;
+}
+
+static int collect(struct oround *x, struct ob_err *err) {
+  const struct node_obs_provider *p = &x->o->provider;
+  struct oracle_obs *obs = NULL;
+  size_t n = 0;
+  int rc = p->collect(p->ud, x->o->feeds, x->o->nfeeds, &obs, &n, err);
+  lap(x, &x->res->ms.fetch);
+  if (!rc) rc = collect_aggregate(x, obs, n, err);
+  if (obs && p->release) p->release(p->ud, obs, n);
+  if (!rc) crash_at(x, "collected");
+  if (!rc) crash_at(x, "aggregated");
+  return rc;
+}
+
 static int aggregate(struct oround *x, struct ob_err *err) {
   struct node_oracle_obs_row *rows = NULL;
   struct node_oracle_agg_row *aggs = NULL;
@@ -135,12 +200,21 @@ static int aggregate(struct oround *x, struct ob_err *err) {
 /* ---- batch ---- */
 
 /* The due feeds' leaves with their observations, from the database. */
+static int load_rows(struct oround *x, struct ob_err *err) {
+  int rc;
+  if (x->aggs && x->rows) return 0; /* collected by this run */
+  node_oracle_obs_rows_free(x->rows, x->nrows), ob_free(x->aggs);
+  x->rows = NULL, x->aggs = NULL, x->nrows = x->naggs = 0;
+  rc = node_oracle_obs_load(&x->sc, &x->r, &x->rows, &x->nrows, err);
+  if (!rc) rc = node_oracle_aggregates_load(&x->sc, x->r.round, &x->aggs, &x->naggs, err);
+  return rc;
+}
+
 static int build_values(struct oround *x, struct node_batch *b, struct ob_err *err) {
-  struct node_oracle_obs_row *rows = NULL;
-  struct node_oracle_agg_row *aggs = NULL;
-  size_t n = 0, na = 0, j = 0;
-  int rc = node_oracle_obs_load(&x->sc, &x->r, &rows, &n, err);
-  if (!rc) rc = node_oracle_aggregates_load(&x->sc, x->r.round, &aggs, &na, err);
+  int rc = load_rows(x, err);
+  struct node_oracle_obs_row *rows = x->rows;
+  struct node_oracle_agg_row *aggs = x->aggs;
+  size_t n = x->nrows, na = x->naggs, j = 0;
   for (size_t i = 0; !rc && i < na; i++) {
     struct node_batch_feed *f;
     struct oracle_agg res;
@@ -158,8 +232,6 @@ static int build_values(struct oround *x, struct node_batch *b, struct ob_err *e
     if (!rc && (!res.ok || chain_u256_cmp(&res.value, &aggs[i].value) != 0))
       rc = ob_err_set(err, OB_ECHECK, "feed '%s': the stored aggregate is not the observations' median-mad", aggs[i].feed);
   }
-  node_oracle_obs_rows_free(rows, n);
-  ob_free(aggs);
   return rc;
 }
 
@@ -231,11 +303,10 @@ static int commit(struct oround *x, struct node_commit_result *cres, struct ob_e
 /* ---- the result ---- */
 
 static int result_feeds(struct oround *x, struct node_oracle_result *res, bool committed, struct ob_err *err) {
-  struct node_oracle_obs_row *rows = NULL;
-  struct node_oracle_agg_row *aggs = NULL;
-  size_t n = 0, na = 0;
-  int rc = node_oracle_obs_load(&x->sc, &x->r, &rows, &n, err);
-  if (!rc) rc = node_oracle_aggregates_load(&x->sc, x->r.round, &aggs, &na, err);
+  int rc = load_rows(x, err);
+  struct node_oracle_obs_row *rows = x->rows;
+  struct node_oracle_agg_row *aggs = x->aggs;
+  size_t n = x->nrows, na = x->naggs;
   if (!rc && na && !(res->feeds = ob_calloc(na, sizeof(*res->feeds)))) rc = ob_err_set(err, OB_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < na; i++) {
     struct node_oracle_feed_result *f = &res->feeds[res->nfeeds++];
@@ -247,10 +318,12 @@ static int result_feeds(struct oround *x, struct node_oracle_result *res, bool c
     f->counted = aggs[i].counted, f->remaining = aggs[i].remaining;
     snprintf(f->due, sizeof(f->due), "%s", aggs[i].due);
     f->committed = committed && f->ok && f->due[0];
-    for (size_t j = 0; j < n; j++) f->errors += strcmp(rows[j].feed, f->feed) == 0 && !rows[j].has_value;
   }
-  node_oracle_obs_rows_free(rows, n);
-  ob_free(aggs);
+  /* errors per feed: rows and aggregates are both by feed */
+  for (size_t i = 0, j = 0; !rc && i < res->nfeeds; i++) {
+    while (j < n && strcmp(rows[j].feed, res->feeds[i].feed) < 0) j++;
+    for (; j < n && strcmp(rows[j].feed, res->feeds[i].feed) == 0; j++) res->feeds[i].errors += !rows[j].has_value;
+  }
   return rc;
 }
 
@@ -335,5 +408,7 @@ int node_oracle_round(const struct node_oracle_opts *o, struct node_oracle_resul
     (void)node_oracle_retention(x.sc.db, o->retention_days, 10000, 100, NULL, &e2);
   }
   res->ms.total = ob_mono_ms() - t0;
+  node_oracle_obs_rows_free(x.rows, x.nrows);
+  ob_free(x.aggs);
   return rc;
 }

@@ -72,6 +72,10 @@ struct ftx {
   size_t *out;
   const char *text;
   uint64_t round;
+  const bool *obs_outl;     /* collect_tx: each observation's outlier flag */
+  const void *aggs;         /* collect_tx: the aggregates */
+  size_t naggs;
+  char (*dues)[12];         /* agg_part: each aggregate's trigger ("" not due), when not NULL */
 };
 
 static int ftx_run(struct db *db, void *ud, struct ob_err *err) {
@@ -292,15 +296,15 @@ int node_oracle_round_age(const struct node_oracle_ctx *c, uint64_t round, uint6
 
 /* ---- observations ---- */
 
-static int obs_tx(struct db *db, struct ftx *t, struct ob_err *err) {
+static int obs_part(struct db *db, struct ftx *t, struct ob_err *err) {
   const struct oracle_obs *obs = t->a;
-  struct ob_buf a[8];
+  struct ob_buf a[9];
   char cid[24], rn[24], at[24];
   int rc = 0;
   u64s(cid, t->c->chain_id);
   u64s(rn, t->r->round);
   snprintf(at, sizeof(at), "%" PRIu32, t->r->attempt);
-  for (size_t i = 0; i < 8; i++) arr_begin(&a[i]);
+  for (size_t i = 0; i < 9; i++) arr_begin(&a[i]);
   for (size_t i = 0; !rc && i < t->n; i++) {
     const struct oracle_obs *o = &obs[i];
     char v[CHAIN_U256_DEC_MAX], hs[16], lat[16], ams[24];
@@ -316,8 +320,9 @@ static int obs_tx(struct db *db, struct ftx *t, struct ob_err *err) {
     if (!rc) rc = arr_add(&a[5], o->http_status ? hs : NULL, 16);
     if (!rc) rc = arr_add(&a[6], lat, 16);
     if (!rc) rc = arr_add(&a[7], ams, 24);
+    if (!rc) rc = arr_add(&a[8], !t->obs_outl ? NULL : t->obs_outl[i] ? "t" : "f", 2);
   }
-  for (size_t i = 0; !rc && i < 8; i++) rc = arr_end(&a[i]);
+  for (size_t i = 0; !rc && i < 9; i++) rc = arr_end(&a[i]);
   if (rc) rc = ob_err_set(err, OB_ENOMEM, "out of memory");
   if (!rc) {
     const char *p[4] = {cid, t->c->registry, rn, at};
@@ -326,17 +331,21 @@ static int obs_tx(struct db *db, struct ftx *t, struct ob_err *err) {
                  4, p, err);
   }
   if (!rc) {
-    const char *p[12] = {cid, t->c->registry, rn, at, a[0].buf, a[1].buf, a[2].buf, a[3].buf, a[4].buf, a[5].buf,
-                         a[6].buf, a[7].buf};
+    const char *p[13] = {cid, t->c->registry, rn, at, a[0].buf, a[1].buf, a[2].buf, a[3].buf, a[4].buf, a[5].buf,
+                         a[6].buf, a[7].buf, a[8].buf};
     rc = db_exec(db, NULL, 0,
                  "INSERT INTO oracle_observations (chain_id, registry, round, attempt, feed, source, raw, value, error, "
-                 "http_status, latency_ms, at_ms) SELECT $1, $2, $3, $4, * FROM unnest($5::text[], $6::text[], "
-                 "$7::text[], $8::numeric[], $9::text[], $10::int[], $11::int[], $12::bigint[])",
-                 12, p, err);
+                 "http_status, latency_ms, at_ms, outlier) SELECT $1, $2, $3, $4, * FROM unnest($5::text[], $6::text[], "
+                 "$7::text[], $8::numeric[], $9::text[], $10::int[], $11::int[], $12::bigint[], $13::bool[])",
+                 13, p, err);
   }
-  if (!rc) rc = node_oracle_round_set(db, t->c, t->r->round, "aggregate", err);
-  for (size_t i = 0; i < 8; i++) ob_buf_release(&a[i]);
+  for (size_t i = 0; i < 9; i++) ob_buf_release(&a[i]);
   return rc;
+}
+
+static int obs_tx(struct db *db, struct ftx *t, struct ob_err *err) {
+  int rc = obs_part(db, t, err);
+  return rc ? rc : node_oracle_round_set(db, t->c, t->r->round, "aggregate", err);
 }
 
 int node_oracle_obs_store(const struct node_oracle_ctx *c, const struct node_oracle_round_row *r,
@@ -431,7 +440,7 @@ int node_oracle_obs_last(const struct node_oracle_ctx *c, const char *feed, stru
 
 /* ---- aggregates and triggers ---- */
 
-static int agg_tx(struct db *db, struct ftx *t, struct ob_err *err) {
+static int agg_part(struct db *db, struct ftx *t, struct ob_err *err) {
   const struct node_oracle_agg_row *a = t->a;
   const int64_t *ids = t->ids;
   const bool *outl = t->b;
@@ -470,7 +479,7 @@ static int agg_tx(struct db *db, struct ftx *t, struct ob_err *err) {
     rc = db_exec(db, NULL, 0, "DELETE FROM oracle_aggregates WHERE chain_id = $1 AND registry = $2 AND round = $3", 3, p,
                  err);
   }
-  if (!rc) {
+  if (!rc && t->nids) {
     const char *p[5] = {oi.buf, of.buf};
     rc = db_exec(db, NULL, 0,
                  "UPDATE oracle_observations o SET outlier = u.f FROM unnest($1::bigint[], $2::bool[]) AS u(id, f) "
@@ -495,14 +504,20 @@ static int agg_tx(struct db *db, struct ftx *t, struct ob_err *err) {
                  "    THEN 'deviation' "
                  "   WHEN a.observed_at - l.observed_at >= a.hb THEN 'heartbeat' END "
                  " FROM a LEFT JOIN oracle_feed_last l ON l.chain_id = $1 AND l.registry = $2 AND l.feed = a.feed "
-                 " RETURNING due) "
-                 "SELECT count(due) FROM ins",
+                 " RETURNING feed, due) "
+                 "SELECT feed, due FROM ins WHERE due IS NOT NULL ORDER BY convert_to(feed, 'UTF8')",
                  14, p, err);
   }
   if (!rc) {
     char nd[24];
     const char *p[4] = {cid, t->c->registry, rn, nd};
-    *t->out = strtoull(db_res_get(res, 0, 0), NULL, 10);
+    *t->out = db_res_rows(res);
+    /* the due feeds, in the aggregates' order (both by feed, byte order) */
+    for (size_t i = 0, j = 0; t->dues && i < t->n; i++) {
+      t->dues[i][0] = 0;
+      if (j < *t->out && strcmp(db_res_get(res, j, 0), a[i].feed) == 0)
+        snprintf(t->dues[i], sizeof(t->dues[i]), "%s", db_res_get(res, j++, 1));
+    }
     u64s(nd, *t->out);
     rc = node_oracle_round_set(db, t->c, t->r->round, *t->out ? "batch" : "nothing-due", err);
     if (!rc)
@@ -521,7 +536,27 @@ int node_oracle_aggregates_store(const struct node_oracle_ctx *c, const struct n
                                  const bool *outlier, size_t nids, size_t *due, struct ob_err *err) {
   struct ftx t;
   memset(&t, 0, sizeof(t));
-  t.c = c, t.fn = agg_tx, t.a = a, t.n = n, t.r = r, t.ids = ids, t.b = outlier, t.nids = nids, t.out = due;
+  t.c = c, t.fn = agg_part, t.a = a, t.n = n, t.r = r, t.ids = ids, t.b = outlier, t.nids = nids, t.out = due;
+  return db_tx(c->db, ftx_run, &t, err);
+}
+
+/* obs_part then agg_part: the aggregates' rows are t->aggs. */
+static int collect_tx(struct db *db, struct ftx *t, struct ob_err *err) {
+  int rc = obs_part(db, t, err);
+  struct ftx u = *t;
+  if (rc) return rc;
+  u.a = t->aggs, u.n = t->naggs, u.ids = NULL, u.nids = 0;
+  return agg_part(db, &u, err);
+}
+
+int node_oracle_collect_store(const struct node_oracle_ctx *c, const struct node_oracle_round_row *r,
+                              const struct oracle_obs *obs, const bool *outlier, size_t n,
+                              const struct node_oracle_agg_row *aggs, size_t naggs, char (*dues)[12], size_t *due,
+                              struct ob_err *err) {
+  struct ftx t;
+  memset(&t, 0, sizeof(t));
+  t.c = c, t.fn = collect_tx, t.a = obs, t.n = n, t.r = r, t.obs_outl = outlier, t.aggs = aggs, t.naggs = naggs;
+  t.dues = dues, t.out = due;
   return db_tx(c->db, ftx_run, &t, err);
 }
 

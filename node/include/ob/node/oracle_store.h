@@ -103,6 +103,14 @@ struct node_oracle_agg_row {
   /* triggers (in only): the feed's settings */
   uint32_t deviation_bps, heartbeat_s;
 };
+/* Collect and aggregate in one fenced transaction: the observations (obs[i] with its outlier flag
+ * outlier[i]) and the aggregates, the triggers decided as node_oracle_aggregates_store does (dues[i]:
+ * aggs[i]'s trigger, "" when not due; dues may be NULL), the round moved to batch or nothing-due.
+ * aggs are by feed in byte order. */
+int node_oracle_collect_store(const struct node_oracle_ctx *c, const struct node_oracle_round_row *r,
+                              const struct oracle_obs *obs, const bool *outlier, size_t n,
+                              const struct node_oracle_agg_row *aggs, size_t naggs, char (*dues)[12], size_t *due,
+                              struct ob_err *err);
 /* Store the aggregates (one per feed) and the outlier flags (ids[i] gets outlier[i]), decide which
  * feeds are due from oracle_feed_last (first value, |value - last| × 10000 ≥ deviation_bps × |last|,
  * or heartbeat_s since the last committed observedAt), and move the round to batch (*due > 0) or
