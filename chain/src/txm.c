@@ -89,6 +89,7 @@ struct chain_txm {
   struct chain_txm_counts counts;
   struct call *calls; /* requests in flight: cancelled by chain_txm_free, whose rpc lives on */
   bool kicked; /* a cycle is wanted as soon as the running one ends */
+  int quick;   /* cycles left at a short, doubling delay after a send (then check_interval_ms) */
 };
 
 /* A request the manager made. The rpc client usually outlives the manager (the daemon makes one
@@ -646,17 +647,31 @@ struct rcpt_ctx {
 
 static void decide(struct chain_txm *m, struct tx *t);
 
+#define QUICK_CYCLES 5 /* after a send: cycles at 0, 10, 20, 40, 80, 160 ms, then every check_interval_ms */
+
+static bool any_broadcast(const struct chain_txm *m) {
+  for (const struct tx *t = m->txs; t; t = t->next)
+    if (t->state == CHAIN_TX_BROADCAST) return true;
+  return false;
+}
+
 static void cycle_reply_done(struct chain_txm *m) {
   if (--m->cycle_replies == 0) m->cycle_running = false;
-  if (!m->cycle_running && m->kicked) {
+  if (m->cycle_running) return;
+  if (m->kicked) {
     m->kicked = false;
     chain_timer_start(m->timer, 0, m->o.check_interval_ms);
+  } else if (m->quick > 0 && any_broadcast(m)) {
+    unsigned delay = 10u << (QUICK_CYCLES - m->quick--);
+    if (delay < m->o.check_interval_ms) chain_timer_start(m->timer, delay, m->o.check_interval_ms);
   }
 }
 
-/* A cycle now rather than at the next tick (after the running one, if any): a transaction just
- * reached the node, and a chain that mines at once (anvil, a fast L2) has its receipt already. */
+/* A cycle now rather than at the next tick (after the running one, if any), then a few more at a
+ * short, doubling delay while a transaction waits for its receipt: it just reached the node, and a
+ * chain that mines at once (anvil, a fast L2) has its receipt already, or within a few ms. */
 static void kick(struct chain_txm *m) {
+  m->quick = QUICK_CYCLES;
   if (m->cycle_running) m->kicked = true;
   else chain_timer_start(m->timer, 0, m->o.check_interval_ms);
 }

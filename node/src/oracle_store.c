@@ -131,7 +131,11 @@ int node_oracle_feeds_seen(const struct node_oracle_ctx *c, const struct oracle_
                  "SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) "
                  "ON CONFLICT (name) DO UPDATE SET last_seen = now(), decimals = EXCLUDED.decimals, "
                  "config_hash = EXCLUDED.config_hash, "
-                 "changed_at = CASE WHEN f.config_hash = EXCLUDED.config_hash THEN f.changed_at ELSE now() END",
+                 "changed_at = CASE WHEN f.config_hash = EXCLUDED.config_hash THEN f.changed_at ELSE now() END "
+                 /* an unchanged feed's row is rewritten at most once a minute: every round (1,000 feeds)
+                  * rewrote them all, ~25 ms; last_seen is then exact to a minute */
+                 "WHERE f.config_hash <> EXCLUDED.config_hash OR f.decimals <> EXCLUDED.decimals "
+                 "OR f.last_seen < now() - interval '1 minute'",
                  3, p, err);
   }
   ob_buf_release(&names), ob_buf_release(&hashes), ob_buf_release(&decs);
