@@ -6,10 +6,10 @@
  * so a cron run and the daemon never run a round at once, and every write checks the lease token
  * (a leader that lost its lease stops at its next write: outcome "fenced").
  *
- * NEEDSWORK: the round blocks the loop while it fetches (node_fetch_blocking, bounded by the
- * sources' timeouts) and pins; waiting for the chain runs the loop (the lease is renewed meanwhile).
- * Fetching on the daemon's own loop (oracle_fetch with node_oracle_loop) would keep /health
- * answering during the fetch. */
+ * The fetch runs on the daemon's own loop with one fetcher for the daemon's life (node_fetch_on:
+ * connections kept between rounds, a 429's backoff remembered; a new one after SIGHUP), and waiting
+ * for the chain runs the loop too, so /health, /metrics and the lease go on meanwhile.
+ * NEEDSWORK: the database statements and the pin still block the loop (bounded by their timeouts). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +51,8 @@ struct cli_round {
   const struct oracle_feed **sel;
   struct keys keys;
   struct cli_txm g;            /* the manager on the daemon's loop, for one round */
+  struct oracle_loop ol;
+  struct oracle_fetcher *f;    /* on the daemon's loop, made at the first round after a (re)load */
   char who[96];
 };
 
@@ -80,14 +82,20 @@ static int fetch_collect(void *ud, const struct oracle_feed *const *feeds, size_
                          size_t *nout, struct ob_err *err) {
   struct cli_round *r = ud;
   struct oracle_fetch_opts fo;
-  int rc;
-  cli_fetch_opts(&fo, r->cli->config);
-  rc = node_fetch_blocking(out, nout, &fo, feeds, n, err);
+  int rc = 0;
+  if (!r->f) {
+    cli_fetch_opts(&fo, r->cli->config);
+    node_oracle_loop(&r->ol, r->env.loop);
+    rc = oracle_fetcher_new(&r->f, &r->ol, &fo, err);
+  }
+  if (!rc) rc = node_fetch_on(r->env.loop, r->f, out, nout, feeds, n, err);
   if (!rc) record(r->env.metrics, *out, *nout);
   return rc;
 }
 
 static void unload(struct cli_round *r) {
+  oracle_fetcher_free(r->f); /* its backoffs name the feeds freed below */
+  r->f = NULL;
   ob_memclear(&r->keys, sizeof(r->keys));
   ob_free(r->sel);
   r->sel = NULL;

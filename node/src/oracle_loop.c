@@ -56,23 +56,15 @@ static void on_fetched(void *ud, struct oracle_obs *obs, size_t n) {
   b->n = n;
 }
 
-int node_fetch_blocking(struct oracle_obs **obs_out, size_t *n_out, const struct oracle_fetch_opts *o,
-                        const struct oracle_feed *const *feeds, size_t n, struct ob_err *err) {
-  struct chain_loop *l = NULL;
-  struct oracle_fetcher *f = NULL;
-  struct oracle_loop ol;
+int node_fetch_on(struct chain_loop *l, struct oracle_fetcher *f, struct oracle_obs **obs_out, size_t *n_out,
+                  const struct oracle_feed *const *feeds, size_t n, struct ob_err *err) {
   struct blocking b = {0};
   int rc;
   *obs_out = NULL;
   *n_out = 0;
-  if ((rc = chain_loop_new(&l, err))) return rc;
-  node_oracle_loop(&ol, l);
-  rc = oracle_fetcher_new(&f, &ol, o, err);
-  if (!rc) rc = oracle_fetch(f, feeds, n, on_fetched, &b, err);
+  rc = oracle_fetch(f, feeds, n, on_fetched, &b, err);
   if (!rc && !chain_loop_run_until(l, &b.done)) rc = ob_err_set(err, OB_EIO, "the fetch stopped before it ended");
   if (!rc && b.rc) rc = ob_err_set(err, b.rc, "out of memory");
-  oracle_fetcher_free(f);
-  chain_loop_free(l);
   if (rc) {
     node_obs_free(b.obs, b.n);
     return rc;
@@ -80,6 +72,23 @@ int node_fetch_blocking(struct oracle_obs **obs_out, size_t *n_out, const struct
   *obs_out = b.obs;
   *n_out = b.n;
   return 0;
+}
+
+int node_fetch_blocking(struct oracle_obs **obs_out, size_t *n_out, const struct oracle_fetch_opts *o,
+                        const struct oracle_feed *const *feeds, size_t n, struct ob_err *err) {
+  struct chain_loop *l = NULL;
+  struct oracle_fetcher *f = NULL;
+  struct oracle_loop ol;
+  int rc;
+  *obs_out = NULL;
+  *n_out = 0;
+  if ((rc = chain_loop_new(&l, err))) return rc;
+  node_oracle_loop(&ol, l);
+  rc = oracle_fetcher_new(&f, &ol, o, err);
+  if (!rc) rc = node_fetch_on(l, f, obs_out, n_out, feeds, n, err);
+  oracle_fetcher_free(f);
+  chain_loop_free(l);
+  return rc;
 }
 
 void node_obs_free(struct oracle_obs *obs, size_t n) {

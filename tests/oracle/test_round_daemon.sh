@@ -69,6 +69,28 @@ test_daemon_leader_commits_rounds() {
   expect_status 0
 }
 
+# The round fetches on the daemon's own loop: while a source hangs for 4 s, /health still answers
+# at once (the fetch used to block the loop until its last source came).
+test_daemon_answers_health_while_a_round_fetches() {
+  setup_daemon 10 || return
+  control '{"faults": {"/api/v3/ticker/price": {"mode": "hang", "seconds": 4}}}'
+  "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  local pid=$! i t0 t1 code
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $TMP/d.port && $(curl -sf "$SRC/stats" | jq '.requests["/api/v3/ticker/price"] // 0') -ge 1 ]] && break
+    sleep 0.1
+  done
+  [[ -s $TMP/d.port ]] || fail "the daemon did not start: $(tail -3 "$TMP/d.log")"
+  t0=$(date +%s%3N)
+  code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$TMP/d.port")/health") || true
+  t1=$(date +%s%3N)
+  [[ $code == 200 || $code == 503 ]] || fail "/health during the fetch: HTTP '$code' after $((t1 - t0)) ms"
+  ((t1 - t0 < 1000)) || fail "/health took $((t1 - t0)) ms during the fetch"
+  wait_confirmed 1 30 || fail "the round was not committed after the hang: $(tail -3 "$TMP/d.log")"
+  kill -TERM "$pid"
+  wait "$pid" || fail "exit $? after SIGTERM"
+}
+
 role() { curl -sS "http://127.0.0.1:$(cat "$TMP/$1.port")/health" 2>/dev/null | jq -r .role 2>/dev/null; }
 
 # Two daemons on one database: the leader is killed (kill -9) at a random point of a round that has
