@@ -90,6 +90,7 @@ struct chain_txm {
   struct call *calls; /* requests in flight: cancelled by chain_txm_free, whose rpc lives on */
   bool kicked; /* a cycle is wanted as soon as the running one ends */
   int quick;   /* cycles left at a short, doubling delay after a send (then check_interval_ms) */
+  bool next_quick, this_quick; /* the timer's next shot is a quick cycle; the running one is */
 };
 
 /* A request the manager made. The rpc client usually outlives the manager (the daemon makes one
@@ -660,10 +661,12 @@ static void cycle_reply_done(struct chain_txm *m) {
   if (m->cycle_running) return;
   if (m->kicked) {
     m->kicked = false;
+    m->next_quick = true;
     chain_timer_start(m->timer, 0, m->o.check_interval_ms);
   } else if (m->quick > 0 && any_broadcast(m)) {
     unsigned delay = 10u << (QUICK_CYCLES - m->quick--);
-    if (delay < m->o.check_interval_ms) chain_timer_start(m->timer, delay, m->o.check_interval_ms);
+    m->next_quick = delay < m->o.check_interval_ms;
+    if (m->next_quick) chain_timer_start(m->timer, delay, m->o.check_interval_ms);
   }
 }
 
@@ -673,7 +676,7 @@ static void cycle_reply_done(struct chain_txm *m) {
 static void kick(struct chain_txm *m) {
   m->quick = QUICK_CYCLES;
   if (m->cycle_running) m->kicked = true;
-  else chain_timer_start(m->timer, 0, m->o.check_interval_ms);
+  else m->next_quick = true, chain_timer_start(m->timer, 0, m->o.check_interval_ms);
 }
 
 static void receipt_reply(void *ud, int rc, const struct ob_json *result, const struct ob_err *err) {
@@ -844,8 +847,10 @@ static void process(struct chain_txm *m) {
       send_version(m, t);
       break;
     case CHAIN_TX_BROADCAST:
-    case CHAIN_TX_CONFIRMED:
       check_receipts(m, t);
+      break;
+    case CHAIN_TX_CONFIRMED: /* (a quick cycle is for the one just sent: reorgs wait for the tick) */
+      if (!m->this_quick || t->unproven) check_receipts(m, t);
       break;
     default:
       break;
@@ -886,6 +891,8 @@ static void head_reply(void *ud, int rc, const struct ob_json *result, const str
 static void cycle(void *ud) {
   struct chain_txm *m = ud;
   struct ob_err err;
+  m->this_quick = m->next_quick;
+  m->next_quick = false;
   if (m->cycle_running || !m->txs) return;
   m->cycle_running = true;
   m->cycle_replies = 1;
