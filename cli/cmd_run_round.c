@@ -11,6 +11,9 @@
  * for the chain runs the loop too, so /health, /metrics and the lease go on meanwhile.
  * NEEDSWORK: the database statements and the pin still block the loop (bounded by their timeouts). */
 #include <inttypes.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +187,11 @@ static void on_timer(void *ud) {
             res.ms.store, res.ms.aggregate, res.ms.batch, res.ms.pin, res.ms.sign, res.ms.submit, res.ms.confirm,
             res.ms.total);
   node_oracle_result_release(&res);
+#if defined(__GLIBC__)
+  /* A round's buffers (observations, the batch document: ~10 MB for 1,000 feeds) are freed by now;
+   * glibc keeps freed heap pages mapped, so hand them back: the daemon's RSS stays its steady state. */
+  malloc_trim(0);
+#endif
   r->done(r->done_ud, outcome, rc ? &err : NULL);
 }
 

@@ -48,6 +48,7 @@ struct pround {
   struct node_proofapi *api;
   struct node_round_meta meta;
   struct node_batch b;
+  size_t bytes;        /* the batch document's size (what trim counts against keep_bytes) */
   enum rstate state;
   bool published, rpc_pending;
   bool need_doc;       /* the document was not reachable: asked for again at doc_retry_at */
@@ -97,6 +98,7 @@ void node_proofapi_opts_init(struct node_proofapi_opts *o) {
   o->poll_ms = 1000;
   o->max_age_s = 60;
   o->keep_rounds = 128;
+  o->keep_bytes = (size_t)2 << 20;
 }
 
 /* ---- rounds ---- */
@@ -128,6 +130,7 @@ static int load_document(struct pround *r, const struct node_round_row *row) {
   ob_err_clear(&err);
   if (row->batch_len) {
     rc = node_batch_parse(&r->b, row->batch, row->batch_len, &err);
+    r->bytes = row->batch_len;
   } else if (!r->api->o.kubo || !row->cid[0]) {
     snprintf(r->why, sizeof(r->why), "round %" PRIu64 ": the database holds no batch document and %s", row->round,
              row->cid[0] ? "no IPFS node is configured" : "it has no CID");
@@ -145,6 +148,7 @@ static int load_document(struct pround *r, const struct node_round_row *row) {
     }
     r->need_doc = false;
     rc = node_batch_parse(&r->b, doc.buf ? doc.buf : "", doc.len, &err);
+    r->bytes = doc.len;
     ob_buf_release(&doc);
   }
   if (rc) snprintf(r->why, sizeof(r->why), "round %" PRIu64 ": the batch document does not check: %.200s", row->round, ob_err_msg(&err, rc));
@@ -385,8 +389,17 @@ static void publish_ready(struct node_proofapi *api) {
   }
 }
 
+static size_t held_bytes(const struct node_proofapi *api) {
+  size_t n = 0;
+  for (size_t i = 0; i < api->nrounds; i++) n += api->rounds[i]->bytes;
+  return n;
+}
+
+/* At most keep_rounds rounds, and their documents within keep_bytes (the newest always held): 100
+ * rounds of 1,000 feeds held whole were ~200 MB of the daemon's memory. */
 static void trim(struct node_proofapi *api) {
-  while (api->nrounds > api->o.keep_rounds && api->rounds[0]->published) {
+  while ((api->nrounds > api->o.keep_rounds || (api->nrounds > 1 && held_bytes(api) > api->o.keep_bytes)) &&
+         api->rounds[0]->published) {
     pround_free(api->rounds[0]);
     memmove(api->rounds, api->rounds + 1, (api->nrounds - 1) * sizeof(*api->rounds));
     api->nrounds--;
@@ -747,6 +760,7 @@ int node_proofapi_new(struct node_proofapi **out, const struct node_proofapi_opt
   api->o = *o;
   if (!api->o.poll_ms) api->o.poll_ms = 1000;
   if (!api->o.keep_rounds) api->o.keep_rounds = 128;
+  if (!api->o.keep_bytes) api->o.keep_bytes = (size_t)2 << 20;
   chain_addr_parse(api->reg, o->registry, NULL);
   ob_hex_encode0x(api->registry, api->reg, 20);
   api->last_ping = ob_mono_ms();

@@ -39,6 +39,9 @@ struct node_proofapi_opts {
   uint32_t poll_ms;         /* new confirmed rounds looked for this often (default 1000) */
   uint32_t max_age_s;       /* Cache-Control max-age of latest and the list (default 60) */
   size_t keep_rounds;       /* rounds held in memory for /rounds and stream resumes (default 128) */
+  size_t keep_bytes;        /* and their batch documents within this many bytes (default 2 MiB, about 2
+                               rounds of 1,000 feeds; the newest is always held); older rounds are
+                               loaded from the database when asked for */
   /* Called from the loop each time a checked round is published (in round order); may be NULL. */
   void (*on_round)(void *ud, uint64_t round);
   void *on_round_ud;
