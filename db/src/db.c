@@ -25,6 +25,7 @@ struct db {
   const char *prepared[DB_PREPARED_MAX];
   unsigned prepared_gen[DB_PREPARED_MAX];
   unsigned conn_gen;
+  const int *bin_lengths, *bin_formats; /* db_exec_bin's, for the statement being run (else NULL) */
 };
 
 struct db_res {
@@ -167,8 +168,8 @@ static int exec_once(struct db *db, struct db_res **res, unsigned flags, const c
   PGresult *r = NULL;
   if (nparams >= 0 && (flags & DB_PREPARE)) prep = prepared_name(db, sql, nparams, name, &r);
   if (!r)
-    r = prep ? PQexecPrepared(db->conn, prep, nparams, params, NULL, NULL, 0)
-        : nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+    r = prep ? PQexecPrepared(db->conn, prep, nparams, params, db->bin_lengths, db->bin_formats, 0)
+        : nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, db->bin_lengths, db->bin_formats, 0)
                        : PQexec(db->conn, sql);
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -214,6 +215,15 @@ static int exec_retry(struct db *db, struct db_res **res, unsigned flags, const 
 int db_exec(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
             const char *const *params, struct ob_err *err) {
   return exec_retry(db, res, flags, sql, nparams < 0 ? 0 : nparams, params, err);
+}
+
+int db_exec_bin(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
+                const char *const *params, const int *lengths, const int *formats, struct ob_err *err) {
+  int rc;
+  db->bin_lengths = lengths, db->bin_formats = formats;
+  rc = exec_retry(db, res, flags, sql, nparams < 0 ? 0 : nparams, params, err);
+  db->bin_lengths = db->bin_formats = NULL;
+  return rc;
 }
 
 int db_exec_script(struct db *db, const char *sql, struct ob_err *err) {

@@ -202,22 +202,18 @@ void node_round_rows_free(struct node_round_row *rows, size_t n) {
 int node_round_insert(struct db *db, uint64_t chain_id, const char *registry, uint64_t round, const char *root,
                       uint32_t feeds, const char *batch, size_t batch_len, struct ob_err *err) {
   char c[24], r[24], f[24];
-  char *hex = ob_malloc(2 * batch_len + 3);
   const char *p[6];
-  int rc;
-  if (!hex) return ob_err_set(err, OB_ENOMEM, "out of memory");
-  hex[0] = '\\', hex[1] = 'x';
-  ob_hex_encode(hex + 2, (const uint8_t *)batch, batch_len);
+  int len[6] = {0}, fmt[6] = {0, 0, 0, 0, 0, 1}; /* the document in binary: its bytes as they are */
+  if (batch_len > (size_t)INT32_MAX) return ob_err_set(err, OB_ELIMIT, "batch document of %zu bytes", batch_len);
   snprintf(c, sizeof(c), "%" PRIu64, chain_id);
   snprintf(r, sizeof(r), "%" PRIu64, round);
   snprintf(f, sizeof(f), "%" PRIu32, feeds);
-  p[0] = c, p[1] = registry, p[2] = r, p[3] = root, p[4] = f, p[5] = hex;
-  rc = db_exec(db, NULL, 0,
-               "INSERT INTO rounds (chain_id, registry, round, step, root, feeds, batch) "
-               "VALUES ($1, $2, $3, 'built', $4, $5, $6::bytea)",
-               6, p, err);
-  ob_free(hex);
-  return rc;
+  p[0] = c, p[1] = registry, p[2] = r, p[3] = root, p[4] = f, p[5] = batch;
+  len[5] = (int)batch_len;
+  return db_exec_bin(db, NULL, 0,
+                     "INSERT INTO rounds (chain_id, registry, round, step, root, feeds, batch) "
+                     "VALUES ($1, $2, $3, 'built', $4, $5, $6::bytea)",
+                     6, p, len, fmt, err);
 }
 
 int node_round_step(struct db *db, uint64_t chain_id, const char *registry, uint64_t round, const char *step,

@@ -125,6 +125,16 @@ test_two_runs_at_once_never_commit_twice() {
   expect_eq "$(nonce0)" "$(printf '0x%x' 21)" "no nonce gap"
 }
 
+# The killed run's database session ends a moment after the process (PostgreSQL notices the closed
+# socket): its advisory lock is held until then, and a rerun at once would find it "locked".
+wait_unlocked() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ $(psql_n "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0 ]] && return 0
+    sleep 0.1
+  done
+}
+
 kill_points() {
   setup_commit || return
   write_feeds
@@ -133,6 +143,7 @@ kill_points() {
     r=$((r + 1))
     write_obs $((2000 + r * 100))
     OB_TEST_CRASH_AT=$step feed_run >/dev/null 2>&1 && fail "no crash at $step"
+    wait_unlocked
     run feed_run --json
     expect_status 0
     expect_eq "$(jq -c '[.round, .outcome]' <<<"$out")" "[$r,\"committed\"]" "round $r after a crash at $step"
@@ -146,6 +157,7 @@ kill_points() {
     sleep "$delay"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    wait_unlocked
     run feed_run --json
     expect_status 0
     # the killed run may have finished its round (then this one finds nothing due)

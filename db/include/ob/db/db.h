@@ -43,6 +43,11 @@ enum db_flags {
  *      db_res_free(res) is safe on every path. params are borrowed for the call. */
 int db_exec(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
             const char *const *params, struct ob_err *err);
+/* The same with some parameters in binary: formats[i] 1 passes params[i] as lengths[i] raw bytes (a
+ * bytea's binary form is its bytes: no hex encoding of a large document), 0 as text (lengths[i]
+ * ignored). */
+int db_exec_bin(struct db *db, struct db_res **res, unsigned flags, const char *sql, int nparams,
+                const char *const *params, const int *lengths, const int *formats, struct ob_err *err);
 /* A statement with no parameters, may hold several commands (migrations). */
 int db_exec_script(struct db *db, const char *sql, struct ob_err *err);
 
