@@ -2,6 +2,7 @@
 #include "ob/node/round.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,7 +250,31 @@ struct run {
   char regl[43], regc[43], root[67];
   int rank;
   bool found, superseded;
+  bool pinned_early; /* a new round's document was pinned while its row was written: its CID */
+  char early_cid[NODE_CID_MAX];
 };
+
+/* A new round's pin runs on a thread while the round's row (the same document, ~1 MB for 1,000
+ * feeds) is written to PostgreSQL: the two waits overlap. The pin only reads the document and the
+ * IPFS settings and uses its own HTTP client; its outcome is recorded (step pinned) only after the
+ * row is, so the steps stay in order whatever crashes where (a document pinned for a round whose row
+ * was never written is only an unreferenced pin). */
+struct early_pin {
+  const struct node_commit_ctx *ctx;
+  char name[64];
+  const char *doc;
+  size_t len;
+  char cid[NODE_CID_MAX];
+  struct ob_err err;
+  int rc;
+};
+
+static void *early_pin_main(void *ud) {
+  struct early_pin *e = ud;
+  ob_err_clear(&e->err);
+  e->rc = node_commit_pin(e->ctx, e->name, e->doc, e->len, e->cid, &e->err);
+  return NULL;
+}
 
 /* Which round this run works on: the registry's unfinished one (or the newer one superseding it), or
  * a new one (r->found false) that may supersede r->prev's pending commit. */
@@ -303,7 +328,27 @@ static int build_round(struct run *r, struct ob_err *err) {
   if ((rc = node_batch_seal(v, err)) || (rc = node_batch_write(v, &r->doc, err))) return rc == OB_ECHECK ? OB_EINVAL : rc;
   r->bp = v;
   ob_hex_encode0x(r->root, v->root, 32);
-  if ((rc = insert_write(ctx, r->regl, round, r->root, (uint32_t)v->nfeeds, &r->doc, err))) return rc;
+  {
+    struct early_pin e;
+    pthread_t th;
+    bool started;
+    memset(&e, 0, sizeof(e));
+    e.ctx = ctx, e.doc = r->doc.buf, e.len = r->doc.len;
+    snprintf(e.name, sizeof(e.name), "round-%" PRIu64 ".json", round);
+    started = pthread_create(&th, NULL, early_pin_main, &e) == 0; /* (not started: pinned after, as before) */
+    rc = insert_write(ctx, r->regl, round, r->root, (uint32_t)v->nfeeds, &r->doc, err);
+    if (started) pthread_join(th, NULL);
+    if (rc) return rc;
+    if (started && e.rc) { /* the step is built; the pin's error is the run's, as a failed pin step's */
+      if (err) *err = e.err;
+      r->row.round = round;
+      return e.rc;
+    }
+    if (started) {
+      snprintf(r->early_cid, sizeof(r->early_cid), "%s", e.cid);
+      r->pinned_early = true;
+    }
+  }
   r->row.round = round;
   snprintf(r->row.step, sizeof(r->row.step), "built");
   crash_at(ctx, "built");
@@ -327,7 +372,8 @@ static int pin_and_sign(struct run *r, struct node_sig *sigs, size_t *nsigs, str
   int rc;
   if (r->rank < 2) {
     snprintf(name, sizeof(name), "round-%" PRIu64 ".json", r->row.round);
-    if ((rc = node_commit_pin(ctx, name, r->doc.buf, r->doc.len, r->res->cid, err))) return rc;
+    if (r->pinned_early) snprintf(r->res->cid, sizeof(r->res->cid), "%s", r->early_cid);
+    else if ((rc = node_commit_pin(ctx, name, r->doc.buf, r->doc.len, r->res->cid, err))) return rc;
     if ((rc = step_write(ctx, r->regl, r->row.round, "pinned", r->res->cid, 0, NULL, 0, err))) return rc;
     crash_at(ctx, "pinned");
   }
