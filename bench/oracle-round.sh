@@ -73,7 +73,7 @@ round() {
     --key-file "$tmp/key0" --signer-key-files "$tmp/key1,$tmp/key2" >"$tmp/round.json"
   [[ $(jq -r .outcome "$tmp/round.json") == committed ]] || { say "round not committed: $(head -c 300 "$tmp/round.json")"; exit 1; }
   read -r wall rss <"$tmp/time"
-  timings=$(jq -r '.timingsMs | to_entries | map("\(.key) \(.value)") | join(", ")' "$tmp/round.json")
+  timings=$(jq -r '(.timingsMs // {}) | to_entries | map("\(.key) \(.value)") | join(", ")' "$tmp/round.json")
   nfeeds=$(jq '[.feeds[] | select(.committed)] | length' "$tmp/round.json")
 }
 
@@ -110,14 +110,23 @@ if ((drounds > 0)); then
     oracle: {round_interval_s: 1, leader_lease_s: 5, feeds_dir: "\($t)/feeds"},
     http: {listen: "127.0.0.1:0"}, pins: {workers: 1}}' >"$tmp/obridge.json"
   export OBRIDGE_CONFIG=$tmp/obridge.json
+  # a registry of its own: the proof API of the daemon serves this registry's feeds (the 10,000 of the
+  # round above would be 10,000 more feed entries held)
+  OBRIDGE_REGISTRY=$("$obridge" registry deploy --key-file "$tmp/key0" --threshold 2 --timeout 60 \
+    --signers 0x70997970C51812dc3A010C7d01b50e0d17dc79C8,0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC,0x90F79bf6EB2c4f870365E785982E1f101E93b906)
   base=$(psql -XAtq "$OBRIDGE_DATABASE_URL" -c "SELECT count(*) FROM rounds WHERE step = 'confirmed'")
   "$obridge" run --port-file "$tmp/d.port" 2>"$tmp/d.log" &
   dpid=$!
   ( while sleep 1; do move; done ) &
   mpid=$!
   t0=$SECONDS
+  trail="" next=10
   while :; do
     done_n=$(psql -XAtq "$OBRIDGE_DATABASE_URL" -c "SELECT count(*) FROM rounds WHERE step = 'confirmed'")
+    if ((done_n - base >= next)); then # the RSS every 10 rounds: a steady state, or a growth
+      trail+=" $next:$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$dpid/status")"
+      next=$((next + 10))
+    fi
     ((done_n - base >= drounds)) && break
     kill -0 "$dpid" 2>/dev/null || { say "the daemon died: $(grep -v 'level=info' "$tmp/d.log" | tail -60)"; exit 1; }
     ((SECONDS - t0 < 3600)) || { say "the daemon committed $((done_n - base)) rounds in an hour"; exit 1; }
@@ -126,6 +135,7 @@ if ((drounds > 0)); then
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$dpid/status") hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$dpid/status")
   printf '  obridge run, %d feeds: RSS %.1f MiB after %d committed rounds (peak %.1f MiB; %d s; pin workers and peers not counted)   target <= 32 MiB\n' \
     "$n" "$(awk -v r="$rss" 'BEGIN{print r/1024}')" "$drounds" "$(awk -v r="$hwm" 'BEGIN{print r/1024}')" "$((SECONDS - t0))"
+  say "  RSS (MiB) after N rounds:$trail"
   grep -o 'ms: fetch.*' "$tmp/d.log" | tail -1 | sed 's/^/  last daemon round /'
   kill -TERM "$dpid"
   wait "$dpid" || say "the daemon exited $? after SIGTERM"
