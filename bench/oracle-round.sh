@@ -148,6 +148,7 @@ if ((drounds > 0)); then
   med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   dround=$(grep -o 'ended: committed ([0-9.]*' "$tmp/d.log" | grep -o '[0-9.]*$' | awk '{ print $1 * 1000 }' | med)
   dfetch=$(grep -o 'ms: fetch [0-9]*' "$tmp/d.log" | awk '{ print $3 }' | med)
+  dfetch=${dfetch:-0} # (0: a build that does not log its steps)
   bd=$(for i in 1 2 3; do bare "$tmp/feeds/f.json.urls" | cut -d' ' -f1; done | med)
   printf '  obridge run, %d feeds: a committed round %.0f ms (median of %d; its fetch %.0f ms, connections kept), bare curl multi %.0f ms: %.2fx   target <= 1.5x\n' \
     "$n" "$dround" "$(grep -c 'ended: committed' "$tmp/d.log")" "$dfetch" "$bd" "$(awk -v a="$dround" -v b="$bd" 'BEGIN { print a / b }')"
