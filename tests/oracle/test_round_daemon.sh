@@ -164,6 +164,9 @@ test_daemon_kill_9_at_30_random_points_slow() {
       \"kraken\": {\"ETHUSD\": \"$e\", \"BTCUSD\": \"$b\", \"SOLUSD\": \"$s\"}}}"
   }
   trap 'kill -9 $pid_d 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; cleanup_case' EXIT
+  # one source answers after 0.4 s: a round lasts about half a second of its second, so random kills
+  # land inside rounds (a round of three feeds is otherwise a few tens of ms)
+  control '{"faults": {"/v2/prices/ETH-USD/spot": {"mode": "slow", "seconds": 0.4}}}'
   move 0
   for ((i = 1; i <= 30; i++)); do
     "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
