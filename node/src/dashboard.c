@@ -1191,9 +1191,11 @@ bool node__form_token(const char *body, char *out, size_t cap) {
   size_t o = 0;
   while (p && *p && strncmp(p, "token=", 6) != 0) p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL;
   if (!p || !*p) return false;
-  for (p += 6; *p && *p != '&' && o + 1 < cap; p++) {
+  for (p += 6; *p && *p != '&'; p++) {
+    if (o + 1 >= cap) return out[0] = 0, false; /* longer than any token: refused, not cut */
     if (*p == '%' && unhex(p[1]) >= 0 && unhex(p[2]) >= 0) out[o++] = (char)(unhex(p[1]) * 16 + unhex(p[2])), p += 2;
     else out[o++] = *p == '+' ? ' ' : *p;
+    if (!out[o - 1]) return out[0] = 0, false; /* %00 */
   }
   out[o] = 0;
   return o > 0;
