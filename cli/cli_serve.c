@@ -156,6 +156,17 @@ int cli_pinsvc_open(struct pinsvc **svc, struct ipfs_kubo **kubo, struct node_ht
 
 /* ---- the dashboard ---- */
 
+int cli_ipfs_check(void *ud, char *why, size_t cap) {
+  struct ipfs_kubo *kubo = *(struct ipfs_kubo **)ud;
+  struct ob_err err;
+  char ver[64];
+  int rc;
+  ob_err_clear(&err);
+  rc = ipfs_kubo_version(kubo, ver, sizeof(ver), &err);
+  snprintf(why, cap, "%s", rc ? ob_err_msg(&err, rc) : "");
+  return rc;
+}
+
 /* The feeds' heartbeats come from the config; a config whose feeds do not load still gets the page
  * (the rounds then fail and say why; the feeds show without heartbeats). */
 int cli_dashboard_open(struct node_dashboard **out, const struct node_dashboard_opts *o, struct node_http *http,

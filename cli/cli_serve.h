@@ -56,6 +56,9 @@ int cli_pinsvc_open(struct pinsvc **svc, struct ipfs_kubo **kubo, struct node_ht
  * (node_dashboard_free, after node_http_free). */
 int cli_dashboard_open(struct node_dashboard **out, const struct node_dashboard_opts *o, struct node_http *http,
                        const struct ob_config *c, struct ob_err *err);
+/* The IPFS check of /health and the dashboard: ud is the address of the caller's `struct ipfs_kubo *`
+ * (read at each call); 0 and why "" when the node answers its version, else the error in why. */
+int cli_ipfs_check(void *ud, char *why, size_t cap);
 /* The config's feeds' heartbeats into the dashboard again (SIGHUP); a config that does not load is logged. */
 void cli_dashboard_feeds(struct node_dashboard *d, const struct ob_config *c);
 #endif

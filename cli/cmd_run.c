@@ -192,17 +192,6 @@ static void poll_cb(void *ud) {
 
 /* ---- peers ---- */
 
-static int ipfs_check(void *ud, char *why, size_t cap) {
-  struct run *r = ud;
-  struct ob_err err;
-  char ver[64];
-  int rc;
-  ob_err_clear(&err);
-  rc = ipfs_kubo_version(r->kubo, ver, sizeof(ver), &err);
-  snprintf(why, cap, "%s", rc ? ob_err_msg(&err, rc) : "");
-  return rc;
-}
-
 /* The IPFS client of the health check: short timeouts, so a silent node stalls the loop little. */
 static int open_kubo(struct run *r, const struct ob_config *c, struct ob_err *err) {
   struct ipfs_kubo_opts o;
@@ -281,8 +270,8 @@ static int start_daemon(struct run *r, const struct ob_config *c, struct ob_err 
   o.registry = c->registry;
   o.round_interval_ms = c->round_interval_s * 1000;
   o.lease_ms = c->leader_lease_s * 1000;
-  o.ipfs_check = ipfs_check;
-  o.ipfs_ud = r;
+  o.ipfs_check = cli_ipfs_check;
+  o.ipfs_ud = &r->kubo;
   o.roles_extra = c->pin_workers ? "pin-worker" : NULL;
   if ((rc = round_hook(r, &o.round, err))) return rc;
   return node_daemon_new(&r->d, &o, err);

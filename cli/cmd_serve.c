@@ -78,17 +78,6 @@ static void health(void *ud, struct node_http_req *r) {
   else node_http_reply(r, 200, "application/json", "{\"status\":\"ok\"}", 15);
 }
 
-static int ipfs_check(void *ud, char *why, size_t cap) {
-  struct serve *s = ud;
-  struct ob_err err;
-  char ver[64];
-  int rc;
-  ob_err_clear(&err);
-  rc = ipfs_kubo_version(s->kubo, ver, sizeof(ver), &err);
-  snprintf(why, cap, "%s", rc ? ob_err_msg(&err, rc) : "");
-  return rc;
-}
-
 /* The dashboard without a daemon: PostgreSQL and IPFS checked when the status is built, no role. */
 static int start_dashboard(struct serve *s, const struct ob_config *c, struct ob_err *err) {
   struct node_dashboard_opts o;
@@ -98,8 +87,8 @@ static int start_dashboard(struct serve *s, const struct ob_config *c, struct ob
   o.registry = c->registry;
   o.node_id = s->host;
   o.version = OB_VERSION;
-  o.ipfs_check = ipfs_check;
-  o.ipfs_ud = s;
+  o.ipfs_check = cli_ipfs_check;
+  o.ipfs_ud = &s->kubo;
   return cli_dashboard_open(&s->dash, &o, s->http, c, err);
 }
 
