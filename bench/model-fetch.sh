@@ -46,6 +46,7 @@ best_curl=999999 best_curl_sync=999999 best_ob=999999 rss_max=0
 run_curl() {
   rm -f "$dir/curl.out"
   local t0 t1 t
+  sync # each timed command starts with no writeback of an earlier one pending
   t0=$(date +%s%N)
   curl -sSfL -o "$dir/curl.out" "$url"
   t1=$(date +%s%N)
@@ -53,6 +54,7 @@ run_curl() {
   echo "round $r: curl -o  $t s  $(mbs "$t") MB/s" >&2
   best_curl=$(python3 -c "print(min($best_curl, $t))")
   rm -f "$dir/curl.out"
+  sync
   # The same download made durable: obridge fsyncs the file before it calls it fetched (a crash
   # must not leave a "fetched" model whose bytes were still in the page cache); `sync FILE` fsyncs.
   t0=$(date +%s%N)
@@ -67,6 +69,7 @@ run_curl() {
 run_obridge() {
   rm -rf "$dir/st"
   local t0 t1 t rss
+  sync
   t0=$(date +%s%N)
   /usr/bin/time -f '%M' -o "$dir/rss" "$OBRIDGE" model fetch "$url" --name m --version 1 --staging "$dir/st" --fetch-only --json >"$dir/out.json"
   t1=$(date +%s%N)

@@ -19,6 +19,7 @@ struct cli_model_fetch {
   const char *dir;     /* STAGING/NAME@VERSION */
   const char *label;   /* NAME@VERSION, for the progress bar */
   unsigned parallel;
+  bool buffered_io;          /* --buffered-io: no O_DIRECT */
   uint64_t max_bytes;
   bool json;
   /* out (owned; cli_model_fetch_release) */

@@ -119,6 +119,7 @@ int cli_model_fetch_files(struct cli_model_fetch *mf, struct ob_err *err) {
   o.parallel = mf->parallel;
   o.allow_http = true;
   o.max_bytes = mf->max_bytes;
+  o.buffered_io = mf->buffered_io;
   o.note = on_note;
   o.progress = on_progress;
   o.ctx = &ui;
@@ -209,6 +210,7 @@ static int run_fetch(struct cli *cli, int argc, char **argv, const struct cli_cm
       {"parallel", CLI_VALUE, "N", "files downloaded at once (default 4, at most 16)"},
       {"max-size", CLI_VALUE, "BYTES", "refuse a file larger than this"},
       {"fetch-only", CLI_FLAG, NULL, "fetch and check only: nothing pinned or registered"},
+      {"buffered-io", CLI_FLAG, NULL, "write downloads through the page cache rather than O_DIRECT"},
       {"registry", CLI_VALUE, "ADDR", "registry address (default chain.registry)"},
       {"key-file", CLI_VALUE, "PATH", "sender: hex private key file instead of the keystore (development)"},
       {"signer-key-files", CLI_VALUE, "A,B", "hex key files that sign the entry (default: the sender's key)"},
@@ -253,6 +255,7 @@ static int run_fetch(struct cli *cli, int argc, char **argv, const struct cli_cm
   mf.parallel = (unsigned)parallel;
   mf.max_bytes = max_size;
   mf.json = cli_opt(opts, "json")->set;
+  mf.buffered_io = cli_opt(opts, "buffered-io")->set;
   rc = cli_model_fetch_files(&mf, &err);
   if (rc) {
     exit_code = cli_fail(rc, &err);

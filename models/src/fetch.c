@@ -25,8 +25,9 @@
 #define VAL_MAX 200
 #define URL_MAX 4096
 #define BLOCK (1u << 20)
-#define WB_STEP (8u << 20)    /* writeback is started every 8 MiB written… */
-#define WB_WINDOW (64u << 20) /* …and waited for 64 MiB behind the writer, so dirty pages stay bounded */
+#define RING_ALIGN 4096u      /* O_DIRECT's alignment of buffers, offsets and lengths */
+#define RING_CHUNK (4u << 20) /* one slot of the staging ring: one hash update, one write */
+#define RING_N 4              /* slots: 16 MiB per file in flight */
 
 void model_fetch_opts_init(struct model_fetch_opts *o) {
   memset(o, 0, sizeof(*o));
@@ -42,6 +43,40 @@ struct head {
   char etag[VAL_MAX], last_modified[VAL_MAX], linked_etag[VAL_MAX], location[URL_MAX];
   char content_range[VAL_MAX];
   int64_t length, linked_size;
+};
+
+/* The staging ring between the receiving thread and the disk. Received bytes are copied into a slot
+ * of RING_CHUNK bytes; a full slot is hashed by the hasher thread (in order: SHA-256 is sequential)
+ * and written by the writer thread at its offset, at the same time, and is free again when both are
+ * done. The receiving thread does nothing but copy, so the network, the hash and the disk each get a
+ * thread.
+ *
+ * The writer writes with O_DIRECT: the bytes go to the device as they come, rather than piling up in
+ * the page cache for the fsync in finish() (a 2 GiB file: 1.7 GB/s written through O_DIRECT on this
+ * kind of machine, 0.3-0.9 GB/s through the page cache and fsync). Slots start at offsets aligned to
+ * RING_ALIGN; a slot's unaligned end (the last bytes of a transfer) goes through the page cache, as
+ * does everything on a filesystem without O_DIRECT (tmpfs).
+ *
+ * Between transfers the ring is empty: ring_flush() wrote every byte received, so PATH.part holds
+ * j->have bytes and a retry starts from them. ring_prime() starts the next slot at the aligned
+ * offset at or below j->have, with the bytes already there read back (already hashed: `skip`). */
+struct ring {
+  int dfd;                    /* PATH.part opened O_DIRECT, -1 when the filesystem refused it */
+  int fd;                     /* the job's own descriptor */
+  uint8_t *mem;               /* RING_N slots of RING_CHUNK, aligned */
+  struct slot {
+    uint64_t off;             /* file offset of the slot's first byte */
+    size_t len, skip;         /* bytes in the slot; the first `skip` are hashed already */
+    bool full, hashed, written;
+  } s[RING_N];
+  unsigned fill, hash_next, write_next;
+  bool open;                  /* s[fill] takes bytes (ring_prime since the last ring_flush) */
+  struct ob_sha256 *h;
+  int err;                    /* errno of a failed write, sticky until ring_flush reports it */
+  bool stop, started;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t hasher, writer;
 };
 
 /* One file's run. */
@@ -64,9 +99,10 @@ struct job {
   uint8_t tail[MODEL_FETCH_TAIL];
   uint64_t tail_from;         /* offset of tail[0]; bytes [tail_from, have) are compared, not written */
   bool tail_bad, write_failed;
+  int write_errno;            /* why write_failed */
   bool tail_hashed;           /* the tail's bytes are in the hash already (a retry in this process) */
   uint64_t range_start;       /* the Range asked for by the transfer in progress */
-  uint64_t wb_from, wb_waited; /* writeback started for [.., wb_from), finished for [.., wb_waited) */
+  struct ring ring;
   char open_validator[VAL_MAX];
   struct head hd;
   char errbuf[CURL_ERROR_SIZE];
@@ -186,7 +222,7 @@ static CURL *easy_new(struct job *j, const char *url) {
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)j->o->stall_timeout_s);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &j->hd);
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024); /* curl's largest: fewer calls per byte */
   curl_easy_setopt(e, CURLOPT_USERAGENT, "obridge/" OB_VERSION);
   j->errbuf[0] = '\0';
   memset(&j->hd, 0, sizeof(j->hd));
@@ -305,25 +341,218 @@ static int restart(struct job *j);
 
 
 
-/* Streamed writes made durable as they go, the way a database writes its log: the kernel is asked to
- * start writing each 8 MiB as soon as it is written (no wait), and the writer waits only for data
- * 64 MiB behind it. The disk then works while the network does, the fsync in finish() has at most
- * the last window left to write, and the page cache never holds more than that window dirty. */
-static void writeback(struct job *j) {
-#ifdef SYNC_FILE_RANGE_WRITE
-  uint64_t end = j->have - j->have % WB_STEP;
-  if (end < j->wb_from + WB_STEP) return;
-  (void)sync_file_range(j->fd, (off_t)j->wb_from, (off_t)(end - j->wb_from), SYNC_FILE_RANGE_WRITE);
-  j->wb_from = end;
-  if (end >= j->wb_waited + 2 * (uint64_t)WB_WINDOW) {
-    uint64_t upto = end - WB_WINDOW;
-    (void)sync_file_range(j->fd, (off_t)j->wb_waited, (off_t)(upto - j->wb_waited),
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-    j->wb_waited = upto;
+/* ---- the staging ring (struct ring) */
+
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off) {
+  while (n) {
+    ssize_t w = pwrite(fd, p, n, (off_t)off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? errno : EIO;
+    p += w;
+    n -= (size_t)w;
+    off += (uint64_t)w;
   }
+  return 0;
+}
+
+static void *ring_hasher(void *arg) {
+  struct ring *r = arg;
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    struct slot *s = &r->s[r->hash_next];
+    if (s->full && !s->hashed) {
+      pthread_mutex_unlock(&r->mu);
+      if (s->len > s->skip) ob_sha256_update(r->h, r->mem + (size_t)(s - r->s) * RING_CHUNK + s->skip, s->len - s->skip);
+      pthread_mutex_lock(&r->mu);
+      s->hashed = true;
+      if (s->written) s->full = false;
+      r->hash_next = (r->hash_next + 1) % RING_N;
+      pthread_cond_broadcast(&r->cv);
+      continue;
+    }
+    if (r->stop) break;
+    pthread_cond_wait(&r->cv, &r->mu);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+/* A slot's aligned part through O_DIRECT, the rest through the page cache. A filesystem that takes
+ * the O_DIRECT open but not the write (EINVAL: another alignment) gets the page cache from then on. */
+static int ring_write_slot(struct ring *r, const uint8_t *p, const struct slot *s) {
+  size_t direct = r->dfd >= 0 ? s->len - s->len % RING_ALIGN : 0;
+  int e = 0;
+  if (direct) {
+    e = pwrite_all(r->dfd, p, direct, s->off);
+    if (e == EINVAL) {
+      ob_log_f(OB_LOG_INFO, "models", "O_DIRECT write refused (EINVAL): writing through the page cache");
+      close(r->dfd);
+      r->dfd = -1;
+      direct = 0;
+      e = 0;
+    }
+  }
+  if (e == 0 && direct < s->len) e = pwrite_all(r->fd, p + direct, s->len - direct, s->off + direct);
+  return e;
+}
+
+static void *ring_writer(void *arg) {
+  struct ring *r = arg;
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    struct slot *s = &r->s[r->write_next];
+    if (s->full && !s->written) {
+      int e;
+      pthread_mutex_unlock(&r->mu);
+      e = r->err ? 0 : ring_write_slot(r, r->mem + (size_t)(s - r->s) * RING_CHUNK, s);
+      pthread_mutex_lock(&r->mu);
+      if (e && !r->err) r->err = e;
+      s->written = true;
+      if (s->hashed) s->full = false;
+      r->write_next = (r->write_next + 1) % RING_N;
+      pthread_cond_broadcast(&r->cv);
+      continue;
+    }
+    if (r->stop) break;
+    pthread_cond_wait(&r->cv, &r->mu);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+static int ring_start(struct ring *r, int fd, const char *path, bool direct, struct ob_sha256 *h) {
+  memset(r, 0, sizeof(*r));
+  r->fd = fd;
+  r->h = h;
+  r->dfd = -1;
+#ifdef O_DIRECT
+  if (direct) r->dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
 #else
-  (void)j;
+  (void)path;
+  (void)direct;
 #endif
+  if (posix_memalign((void **)&r->mem, RING_ALIGN, (size_t)RING_N * RING_CHUNK) != 0) {
+    r->mem = NULL;
+    if (r->dfd >= 0) close(r->dfd);
+    r->dfd = -1;
+    return OB_ENOMEM;
+  }
+  pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->cv, NULL);
+  if (pthread_create(&r->hasher, NULL, ring_hasher, r) != 0) goto fail;
+  if (pthread_create(&r->writer, NULL, ring_writer, r) != 0) {
+    pthread_mutex_lock(&r->mu);
+    r->stop = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->hasher, NULL);
+    goto fail;
+  }
+  r->started = true;
+  return 0;
+fail:
+  pthread_cond_destroy(&r->cv);
+  pthread_mutex_destroy(&r->mu);
+  free(r->mem);
+  r->mem = NULL;
+  if (r->dfd >= 0) close(r->dfd);
+  r->dfd = -1;
+  return OB_ENOMEM;
+}
+
+/* Hand s[fill] to the threads (under r->mu). */
+static void ring_submit_locked(struct ring *r) {
+  struct slot *s = &r->s[r->fill];
+  s->full = true;
+  s->hashed = s->written = false;
+  pthread_cond_broadcast(&r->cv);
+}
+
+/* Write and hash everything received; the ring is empty after. Returns 0 or the errno of a failed
+ * write (reported once). */
+static int ring_flush(struct ring *r) {
+  int e;
+  if (!r->started) return 0;
+  pthread_mutex_lock(&r->mu);
+  if (r->open && r->s[r->fill].len > r->s[r->fill].skip) {
+    ring_submit_locked(r);
+    r->fill = (r->fill + 1) % RING_N;
+  }
+  r->open = false;
+  for (;;) {
+    bool busy = false;
+    for (unsigned i = 0; i < RING_N; i++) busy |= r->s[i].full;
+    if (!busy) break;
+    pthread_cond_wait(&r->cv, &r->mu);
+  }
+  e = r->err;
+  r->err = 0;
+  pthread_mutex_unlock(&r->mu);
+  return e;
+}
+
+/* Take bytes from offset `have` on: PATH.part holds `have` bytes, all hashed. */
+static int ring_prime(struct ring *r, uint64_t have) {
+  struct slot *s;
+  if (!r->started) return OB_EINVAL;
+  (void)ring_flush(r);
+  s = &r->s[r->fill];
+  s->off = have - have % RING_ALIGN;
+  s->len = s->skip = (size_t)(have - s->off);
+  s->full = s->hashed = s->written = false;
+  if (s->len && pread(r->fd, r->mem + (size_t)r->fill * RING_CHUNK, s->len, (off_t)s->off) != (ssize_t)s->len)
+    return OB_EIO;
+  r->open = true;
+  return 0;
+}
+
+/* Copy n received bytes in; waits for a free slot when the disk or the hash is behind. Returns 0 or
+ * the errno of a failed write. */
+static int ring_put(struct ring *r, const char *p, size_t n) {
+  while (n) {
+    struct slot *s = &r->s[r->fill];
+    size_t k = RING_CHUNK - s->len;
+    if (k > n) k = n;
+    memcpy(r->mem + (size_t)r->fill * RING_CHUNK + s->len, p, k);
+    s->len += k;
+    p += k;
+    n -= k;
+    if (s->len == RING_CHUNK) {
+      struct slot *next;
+      uint64_t off = s->off + RING_CHUNK;
+      pthread_mutex_lock(&r->mu);
+      ring_submit_locked(r);
+      r->fill = (r->fill + 1) % RING_N;
+      next = &r->s[r->fill];
+      while (next->full && !r->err) pthread_cond_wait(&r->cv, &r->mu);
+      if (r->err) {
+        int e = r->err;
+        pthread_mutex_unlock(&r->mu);
+        return e;
+      }
+      pthread_mutex_unlock(&r->mu);
+      next->off = off;
+      next->len = next->skip = 0;
+    }
+  }
+  return 0;
+}
+
+static void ring_stop(struct ring *r) {
+  if (!r->started) return;
+  (void)ring_flush(r);
+  pthread_mutex_lock(&r->mu);
+  r->stop = true;
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  pthread_join(r->hasher, NULL);
+  pthread_join(r->writer, NULL);
+  pthread_cond_destroy(&r->cv);
+  pthread_mutex_destroy(&r->mu);
+  free(r->mem);
+  if (r->dfd >= 0) close(r->dfd);
+  r->dfd = -1;
+  r->started = false;
 }
 
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
@@ -336,6 +565,7 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
             " (its ETag or Last-Modified no longer matches)", j->pos);
     if (restart(j) != 0) {
       j->write_failed = true;
+      j->write_errno = EIO;
       return 0;
     }
   }
@@ -351,27 +581,20 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
     j->pos += k;
   }
   if (off < n) {
-    const char *q = p + off;
-    size_t left = n - off;
-    if (j->o->max_bytes && j->pos + left > j->o->max_bytes) {
+    int e;
+    if (j->o->max_bytes && j->pos + (n - off) > j->o->max_bytes) {
       j->write_failed = true;
-      errno = EFBIG;
+      j->write_errno = EFBIG;
       return 0;
     }
-    while (left) {
-      ssize_t w = write(j->fd, q, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        j->write_failed = true;
-        return 0;
-      }
-      q += w;
-      left -= (size_t)w;
+    e = ring_put(&j->ring, p + off, n - off);
+    if (e) {
+      j->write_failed = true;
+      j->write_errno = e;
+      return 0;
     }
-    ob_sha256_update(&j->h, p + off, n - off);
     j->pos += n - off;
     j->have = j->pos;
-    writeback(j);
     j->f->received += n - off;
   }
   report_progress(j, false);
@@ -380,15 +603,15 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
 
 /* Start over: empty PATH.part, a fresh hash. */
 static int restart(struct job *j) {
-  if (ftruncate(j->fd, 0) != 0 || lseek(j->fd, 0, SEEK_SET) != 0)
+  (void)ring_flush(&j->ring);
+  if (ftruncate(j->fd, 0) != 0)
     return ob_err_set(&j->f->err, OB_EIO, "cannot truncate '%s': %s", j->part, strerror(errno));
   ob_sha256_final(&j->h, j->f->sha256);
   if (ob_sha256_init(&j->h) != 0) return ob_err_set(&j->f->err, OB_ENOMEM, "out of memory");
   j->have = j->pos = j->tail_from = 0;
-  j->wb_from = j->wb_waited = 0;
   j->tail_hashed = false;
   j->f->restarted = true;
-  return 0;
+  return ring_prime(&j->ring, 0) ? ob_err_set(&j->f->err, OB_EIO, "cannot read '%s'", j->part) : 0;
 }
 
 /* Hash PATH.part's first `have - tail` bytes from disk, keep the tail in memory for the re-check. */
@@ -398,7 +621,10 @@ static int prepare_resume(struct job *j) {
   struct stat st;
   if (fstat(j->fd, &st) != 0) return ob_err_set(&j->f->err, OB_EIO, "cannot stat '%s': %s", j->part, strerror(errno));
   j->have = (uint64_t)st.st_size;
-  if (j->size >= 0 && j->have > (uint64_t)j->size) j->have = 0; /* longer than the file: start over */
+  if (j->size >= 0 && j->have > (uint64_t)j->size) { /* longer than the file: start over */
+    if (ftruncate(j->fd, 0) != 0) return ob_err_set(&j->f->err, OB_EIO, "cannot truncate '%s': %s", j->part, strerror(errno));
+    j->have = 0;
+  }
   j->tail_from = j->have > MODEL_FETCH_TAIL ? j->have - MODEL_FETCH_TAIL : 0;
   upto = j->have;
   buf = ob_malloc(BLOCK);
@@ -422,9 +648,6 @@ static int prepare_resume(struct job *j) {
   }
   ob_free(buf);
   j->pos = j->tail_from;
-  j->wb_from = j->wb_waited = j->have - j->have % WB_STEP; /* earlier bytes: fsync()ed in finish() */
-  if (lseek(j->fd, (off_t)j->have, SEEK_SET) < 0)
-    return ob_err_set(&j->f->err, OB_EIO, "cannot seek '%s': %s", j->part, strerror(errno));
   return 0;
 }
 
@@ -437,7 +660,12 @@ static int transfer(struct job *j) {
   uint64_t start = j->pos;
   int rc;
   if (!e) return ob_err_set(&j->f->err, OB_ENOMEM, "out of memory");
+  if (ring_prime(&j->ring, j->have) != 0) {
+    curl_easy_cleanup(e);
+    return ob_err_set(&j->f->err, OB_EIO, "cannot read '%s': %s", j->part, strerror(errno));
+  }
   j->tail_bad = j->write_failed = false;
+  j->write_errno = 0;
   j->range_start = start;
   if (start > 0) {
     char ifr[VAL_MAX + 16];
@@ -456,11 +684,20 @@ static int transfer(struct job *j) {
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->hd.status);
   curl_easy_cleanup(e);
   curl_slist_free_all(hdrs);
+  rc = ring_flush(&j->ring); /* every byte received is in PATH.part from here on */
+  if (rc && !j->write_failed) {
+    j->write_failed = true;
+    j->write_errno = rc;
+  }
   if (j->tail_bad) {
     note(j, "restarted from 0: the %" PRIu64 " bytes before the resume point differ from the server's", j->have - j->tail_from);
     return restart(j) ? -1 : 1;
   }
-  if (j->write_failed) return ob_err_set(&j->f->err, OB_EIO, "cannot write '%s': %s", j->part, strerror(errno));
+  if (j->write_failed && j->write_errno == EFBIG)
+    return ob_err_set(&j->f->err, OB_ELIMIT, "'%.300s' sent more than the limit of %" PRIu64 " bytes", j->target,
+                      j->o->max_bytes);
+  if (j->write_failed)
+    return ob_err_set(&j->f->err, OB_EIO, "cannot write '%s': %s", j->part, strerror(j->write_errno));
   if (j->hd.status == 416 && start > 0) {
     note(j, "restarted from 0: the server refused the range from byte %" PRIu64 " (HTTP 416)", start);
     return restart(j) ? -1 : 1;
@@ -510,6 +747,7 @@ static int open_part(struct job *j) {
   state_read(j, old_validator, sizeof old_validator, old_url, sizeof old_url);
   j->fd = open(j->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (j->fd < 0) return ob_err_set(&j->f->err, OB_EIO, "cannot open '%s': %s", j->part, strerror(errno));
+  if (ring_start(&j->ring, j->fd, j->part, !j->o->buffered_io, &j->h) != 0) return ob_err_set(&j->f->err, OB_ENOMEM, "out of memory");
   if (exists && (!old_validator[0] || strcmp(old_validator, j->validator) != 0 || strcmp(old_url, j->f->url) != 0)) {
     if (!old_validator[0]) note(j, "restarted from 0: no record of what the %jd bytes on disk are", (intmax_t)st.st_size);
     else if (strcmp(old_url, j->f->url) != 0) note(j, "restarted from 0: the bytes on disk came from another URL");
@@ -605,6 +843,7 @@ static int fetch_one(struct job *j) {
   snprintf(j->state, sizeof j->state, "%s.state", j->f->path);
   j->fd = -1;
   rc = fetch_attempts(j);
+  ring_stop(&j->ring);
   if (rc == 0) rc = finish(j);
   if (j->fd >= 0) close(j->fd);
   if (j->h.md) ob_sha256_final(&j->h, j->tail); /* frees the context of a failed run */

@@ -43,13 +43,14 @@ test_hf_redirect_uses_linked_hash_and_size() {
 }
 
 # The server cuts the transfer three times: each retry asks for a Range from the bytes on disk (less
-# the 64 KiB tail it re-checks); at most one 1 MiB chunk is sent twice in all.
-test_three_cuts_resume_with_one_chunk_at_most_refetched() {
+# the 64 KiB tail it re-checks); at most one 1 MiB chunk is sent twice in all. The cuts fall at
+# unaligned bytes, so each retry starts O_DIRECT's aligned slot from bytes read back from the file.
+three_cuts() {
   start_server --cut $((1 * MIB + 12345)),$((5 * MIB + 7)),$((9 * MIB))
   local sha size
   sha=$(gen m.safetensors $((12 * MIB)))
   size=$(stat -c %s "$TMP/srv/m.safetensors")
-  fetch "$base/files/m.safetensors" --name m --version 1 --sha256 "$sha" --json -v
+  fetch "$base/files/m.safetensors" --name m --version 1 --sha256 "$sha" --json -v "$@"
   expect_status 0
   expect_eq "$(jq -r '.files[0].sha256' <<<"$out")" "$sha"
   expect_eq "$(jq -r '.ranges | length' <<<"$(curl -sf "$base/stats")")" "4" "transfers (3 cuts)"
@@ -57,6 +58,27 @@ test_three_cuts_resume_with_one_chunk_at_most_refetched() {
   sent=$(stat_of bytes_sent)
   ((sent >= size && sent <= size + MIB)) || fail "server sent $sent bytes for a file of $size"
   expect_err 'retrying at byte'
+  expect_eq "$(sha256sum <"$TMP/st/m@1/m.safetensors" | cut -d' ' -f1)" "$sha" "the file on disk"
+}
+test_three_cuts_resume_with_one_chunk_at_most_refetched() { three_cuts; }
+# The same through the page cache (--buffered-io: no O_DIRECT).
+test_three_cuts_buffered_io() { three_cuts --buffered-io; }
+
+# A PATH.part longer than the file (a server that shrank it under the same validator) is emptied, not
+# written over: the finished file has the server's bytes and nothing after them.
+test_part_longer_than_the_file_starts_over() {
+  start_server
+  local sha size
+  sha=$(gen m.safetensors $((2 * MIB)))
+  size=$(stat -c %s "$TMP/srv/m.safetensors")
+  mkdir -p "$TMP/st/m@1"
+  head -c $((3 * MIB)) /dev/urandom >"$TMP/st/m@1/m.safetensors.part"
+  printf '{"url":"%s","validator":"\\"v1-%s-0\\"","size":%s}' "$base/files/m.safetensors" "$size" "$size" \
+    >"$TMP/st/m@1/m.safetensors.state"
+  fetch "$base/files/m.safetensors" --name m --version 1 --json
+  expect_status 0
+  expect_eq "$(stat -c %s "$TMP/st/m@1/m.safetensors")" "$size" "size on disk"
+  expect_eq "$(sha256sum <"$TMP/st/m@1/m.safetensors" | cut -d' ' -f1)" "$sha" "the file on disk"
 }
 
 # kill -9 mid-download, rerun: it resumes from the bytes on disk ("resumed at N bytes").

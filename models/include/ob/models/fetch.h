@@ -13,7 +13,12 @@
  * Hugging Face style URLs (/{repo}/resolve/{revision}/{file}) answer 302 with X-Linked-Etag (the
  * sha256) and X-Linked-Size: they become the expected hash and size, and the Range requests go to
  * the redirect target. Files are fetched by at most opts.parallel threads; memory per transfer is
- * curl's receive buffer (256 KiB) whatever the size.
+ * curl's receive buffer (512 KiB) and the staging ring (16 MiB) whatever the size.
+ *
+ * The bytes are hashed and written by two threads of their own while the next ones arrive, and
+ * written with O_DIRECT (opts.buffered_io: through the page cache), so the file is on the device when
+ * the download ends rather than in the page cache waiting for the fsync. A kill -9 loses at most the
+ * 4 MiB slot being filled; a dropped transfer loses nothing (what was received is written first).
  *
  * Threads: model_fetch_run starts and joins its own; the callbacks are called from them, serialised
  * by a mutex. Nothing else here is thread-safe. */
@@ -55,6 +60,7 @@ struct model_fetch_opts {
   unsigned max_attempts;       /* consecutive attempts without progress before a file fails; 8 */
   uint64_t max_bytes;          /* a file larger than this is refused; 0: no limit */
   bool allow_http;             /* plain http:// (tests, local mirrors); https:// always */
+  bool buffered_io;            /* write through the page cache, not O_DIRECT (see src/fetch.c's ring) */
   /* All bytes on disk of all files so far, and the sum of the known sizes (0 while unknown). */
   void (*progress)(void *ctx, uint64_t done, uint64_t total);
   /* A resume or a restart of one file, when it happens (the same text ends in file->note). */
