@@ -98,6 +98,9 @@ def cases():
     add("bad_not_json", "refuse", "not a JSON object", assemble("{\"w\": {dtype", b"\0" * 64))
     add("bad_not_utf8", "refuse", "not a JSON object", assemble(b'{"w\xff": 1}', b""))
     add("bad_top_array", "refuse", "expected a JSON object", assemble("[]", b""))
+    # an unterminated string after the header object (found by the differential test: yajl took it)
+    add("bad_trailing_open_string", "refuse", "trailing garbage", assemble('{} "      ', b""))
+    add("bad_formfeed_space", "refuse", "not JSON whitespace", assemble('{}\f', b""))
     hdr2 = json.loads(json.dumps(hdr)); hdr2["w"]["dtype"] = "F128"
     add("bad_unknown_dtype", "refuse", "unknown dtype 'F128'", good(hdr2, n))
     hdr2 = json.loads(json.dumps(hdr)); hdr2["w"]["dtype"] = "f32"
