@@ -6,7 +6,8 @@ usage: st_corpus.py DIR [--mutants N] [--seed S]
 Writes DIR/NAME.safetensors and DIR/expected.tsv: NAME<TAB>ok|refuse<TAB>a substring of the reason
 obridge must give. The verdicts follow the reference implementation (huggingface/safetensors,
 tensor.rs: read_metadata, Metadata::validate). Mutants (random edits of the good files, seeded)
-get verdict '?' : only the reference package can tell, so only the differential test reads them.
+get verdict '?' : only the reference can tell (the package, or its verdicts recorded in
+st_ref_verdicts.tsv), so only the differential test reads them.
 Standard library only."""
 import json
 import os
