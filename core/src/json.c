@@ -34,7 +34,21 @@ struct builder {
   struct ob_json *root;
   struct ob_err *err;
   int rc;
+  yajl_handle h;   /* to read the offset where the root value ends */
+  bool root_done;  /* the root value ended inside yajl_parse (not in yajl_complete_parse) */
+  size_t root_end; /* bytes of text up to the end of the root value */
 };
+
+/* yajl's lexer keeps a token it has not finished for the next chunk, and yajl_complete_parse
+ * feeds it a single space: after a complete root, an unterminated string ('{} "ab') is still
+ * "in progress" at the end and yajl accepts it (its trailing-garbage check sees no token).
+ * So the reader notes where the root value ended and checks the rest itself. */
+static void root_ended(struct builder *b) {
+  if (b->depth == 0 && b->h && !b->root_done) {
+    b->root_done = true;
+    b->root_end = yajl_get_bytes_consumed(b->h);
+  }
+}
 
 void ob_json_free(struct ob_json *v) {
   if (!v) return;
@@ -72,6 +86,7 @@ static int append(struct builder *b, struct ob_json *v) {
   }
   if (b->depth == 0) {
     b->root = v;
+    if (v->type != OB_JSON_ARRAY && v->type != OB_JSON_OBJECT) root_ended(b);
     return 1;
   }
   f = &b->stack[b->depth - 1];
@@ -193,12 +208,14 @@ static int cb_end_map(void *ctx) {
   const char *dup = find_duplicate(b->stack[b->depth - 1].node);
   if (dup) return fail(b, OB_EPARSE, "json: duplicate object key '%.100s'", dup);
   b->depth--;
+  root_ended(b);
   return 1;
 }
 
 static int cb_end_array(void *ctx) {
   struct builder *b = ctx;
   b->depth--;
+  root_ended(b);
   return 1;
 }
 
@@ -249,9 +266,28 @@ int ob_json_parse(struct ob_json **out, const char *text, size_t len,
   if (len > b.lim.max_bytes)
     return ob_err_set(err, OB_ELIMIT, "json: document of %zu bytes is larger than the limit of %zu",
                       len, b.lim.max_bytes);
+  /* yajl also takes \v and \f as whitespace; RFC 8259 does not. Raw, they are refused inside
+   * strings too, so any one is an error. */
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\v' || text[i] == '\f')
+      return ob_err_set(err, OB_EPARSE, "json: at byte %zu: %s is not JSON whitespace", i,
+                        text[i] == '\v' ? "\\v" : "\\f");
   h = yajl_alloc(&callbacks, &yajl_allocs, &b);
   if (!h) return ob_err_set(err, OB_ENOMEM, "json: out of memory");
+  b.h = h;
   st = yajl_parse(h, (const unsigned char *)text, len);
+  b.h = NULL; /* in yajl_complete_parse the offsets count its own one-space chunk */
+  if (st == yajl_status_ok && b.root_done) {
+    size_t i = b.root_end;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
+    if (i < len) {
+      yajl_free(h);
+      ob_json_free(b.root);
+      for (size_t k = 0; k < b.depth; k++) ob_free(b.stack[k].pending_key);
+      ob_free(b.stack);
+      return ob_err_set(err, OB_EPARSE, "json: at byte %zu: parse error: trailing garbage", i);
+    }
+  }
   if (st == yajl_status_ok) st = yajl_complete_parse(h);
   if (st == yajl_status_error && !b.rc) syntax_error(&b, h, text, len);
   yajl_free(h);

@@ -39,7 +39,24 @@ OB_TEST(json_refuses_bad_documents) {
   OB_CHECK_EQ(parse(&v, "\"\xff\"", &err), OB_EPARSE);
   OB_CHECK_EQ(parse(&v, "{\"a\": 01}", &err), OB_EPARSE);
   OB_CHECK_EQ(parse(&v, "NaN", &err), OB_EPARSE);
+  /* an unterminated string after the root: yajl alone accepts it */
+  OB_CHECK_EQ(parse(&v, "{} \"    ", &err), OB_EPARSE);
+  OB_CHECK_CONTAINS(err.msg, "at byte 3: parse error: trailing garbage");
+  OB_CHECK_EQ(parse(&v, "[1]\"", &err), OB_EPARSE);
+  OB_CHECK_EQ(parse(&v, "\"a\" \"b", &err), OB_EPARSE);
+  /* \v and \f are whitespace to yajl, not to RFC 8259 */
+  OB_CHECK_EQ(parse(&v, "{}\f", &err), OB_EPARSE);
+  OB_CHECK_CONTAINS(err.msg, "at byte 2: \\f is not JSON whitespace");
+  OB_CHECK_EQ(parse(&v, "[\v1]", &err), OB_EPARSE);
   OB_CHECK(v == NULL);
+  OB_CHECK_EQ(parse(&v, " [1] \r\n\t", &err), 0);
+  ob_json_free(v);
+  v = NULL;
+  OB_CHECK_EQ(parse(&v, "12 ", &err), 0);
+  ob_json_free(v);
+  v = NULL;
+  OB_CHECK_EQ(parse(&v, "12", &err), 0);
+  ob_json_free(v);
 }
 
 OB_TEST(json_limits_are_named) {

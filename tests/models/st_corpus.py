@@ -6,7 +6,8 @@ usage: st_corpus.py DIR [--mutants N] [--seed S]
 Writes DIR/NAME.safetensors and DIR/expected.tsv: NAME<TAB>ok|refuse<TAB>a substring of the reason
 obridge must give. The verdicts follow the reference implementation (huggingface/safetensors,
 tensor.rs: read_metadata, Metadata::validate). Mutants (random edits of the good files, seeded)
-get verdict '?' : only the reference package can tell, so only the differential test reads them.
+get verdict '?' : only the reference can tell (the package, or its verdicts recorded in
+st_ref_verdicts.tsv), so only the differential test reads them.
 Standard library only."""
 import json
 import os
@@ -98,6 +99,9 @@ def cases():
     add("bad_not_json", "refuse", "not a JSON object", assemble("{\"w\": {dtype", b"\0" * 64))
     add("bad_not_utf8", "refuse", "not a JSON object", assemble(b'{"w\xff": 1}', b""))
     add("bad_top_array", "refuse", "expected a JSON object", assemble("[]", b""))
+    # an unterminated string after the header object (found by the differential test: yajl took it)
+    add("bad_trailing_open_string", "refuse", "trailing garbage", assemble('{} "      ', b""))
+    add("bad_formfeed_space", "refuse", "not JSON whitespace", assemble('{}\f', b""))
     hdr2 = json.loads(json.dumps(hdr)); hdr2["w"]["dtype"] = "F128"
     add("bad_unknown_dtype", "refuse", "unknown dtype 'F128'", good(hdr2, n))
     hdr2 = json.loads(json.dumps(hdr)); hdr2["w"]["dtype"] = "f32"
