@@ -69,7 +69,7 @@ struct ring {
     size_t len, skip;         /* bytes in the slot; the first `skip` are hashed already */
     bool full, hashed, written;
   } s[RING_N];
-  unsigned fill, hash_next, write_next;
+  unsigned fill;              /* the slot taking bytes */
   bool open;                  /* s[fill] takes bytes (ring_prime since the last ring_flush) */
   struct ob_sha256 *h;
   int err;                    /* errno of a failed write, sticky until ring_flush reports it */
@@ -355,28 +355,6 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off) {
   return 0;
 }
 
-static void *ring_hasher(void *arg) {
-  struct ring *r = arg;
-  pthread_mutex_lock(&r->mu);
-  for (;;) {
-    struct slot *s = &r->s[r->hash_next];
-    if (s->full && !s->hashed) {
-      pthread_mutex_unlock(&r->mu);
-      if (s->len > s->skip) ob_sha256_update(r->h, r->mem + (size_t)(s - r->s) * RING_CHUNK + s->skip, s->len - s->skip);
-      pthread_mutex_lock(&r->mu);
-      s->hashed = true;
-      if (s->written) s->full = false;
-      r->hash_next = (r->hash_next + 1) % RING_N;
-      pthread_cond_broadcast(&r->cv);
-      continue;
-    }
-    if (r->stop) break;
-    pthread_cond_wait(&r->cv, &r->mu);
-  }
-  pthread_mutex_unlock(&r->mu);
-  return NULL;
-}
-
 /* A slot's aligned part through O_DIRECT, the rest through the page cache. A filesystem that takes
  * the O_DIRECT open but not the write (EINVAL: another alignment) gets the page cache from then on. */
 static int ring_write_slot(struct ring *r, const uint8_t *p, const struct slot *s) {
@@ -396,20 +374,26 @@ static int ring_write_slot(struct ring *r, const uint8_t *p, const struct slot *
   return e;
 }
 
-static void *ring_writer(void *arg) {
-  struct ring *r = arg;
+/* The hasher (write false) and the writer: each takes the full slots in order and does its part; a
+ * slot is free again when both are done. After a failed write the writer only marks slots written. */
+static void *ring_stage(struct ring *r, bool write) {
+  unsigned next = 0;
   pthread_mutex_lock(&r->mu);
   for (;;) {
-    struct slot *s = &r->s[r->write_next];
-    if (s->full && !s->written) {
-      int e;
+    struct slot *s = &r->s[next];
+    bool *done = write ? &s->written : &s->hashed;
+    if (s->full && !*done) {
+      const uint8_t *p = r->mem + (size_t)next * RING_CHUNK;
+      bool failed = r->err != 0;
+      int e = 0;
       pthread_mutex_unlock(&r->mu);
-      e = r->err ? 0 : ring_write_slot(r, r->mem + (size_t)(s - r->s) * RING_CHUNK, s);
+      if (write && !failed) e = ring_write_slot(r, p, s);
+      else if (!write && s->len > s->skip) ob_sha256_update(r->h, p + s->skip, s->len - s->skip);
       pthread_mutex_lock(&r->mu);
       if (e && !r->err) r->err = e;
-      s->written = true;
-      if (s->hashed) s->full = false;
-      r->write_next = (r->write_next + 1) % RING_N;
+      *done = true;
+      if (s->hashed && s->written) s->full = false;
+      next = (next + 1) % RING_N;
       pthread_cond_broadcast(&r->cv);
       continue;
     }
@@ -419,6 +403,8 @@ static void *ring_writer(void *arg) {
   pthread_mutex_unlock(&r->mu);
   return NULL;
 }
+static void *ring_hasher(void *arg) { return ring_stage(arg, false); }
+static void *ring_writer(void *arg) { return ring_stage(arg, true); }
 
 static int ring_start(struct ring *r, int fd, const char *path, bool direct, struct ob_sha256 *h) {
   memset(r, 0, sizeof(*r));
