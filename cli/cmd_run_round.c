@@ -8,8 +8,9 @@
  *
  * The fetch runs on the daemon's own loop with one fetcher for the daemon's life (node_fetch_on:
  * connections kept between rounds, a 429's backoff remembered; a new one after SIGHUP), and waiting
- * for the chain runs the loop too, so /health, /metrics and the lease go on meanwhile.
- * NEEDSWORK: the database statements and the pin still block the loop (bounded by their timeouts). */
+ * for the chain runs the loop too, so /health, /metrics and the lease go on meanwhile; so does the
+ * pin, on a thread of its own (node/round.c, chain_thread).
+ * NEEDSWORK: the database statements still block the loop (bounded by their timeouts). */
 #include <inttypes.h>
 #if defined(__GLIBC__)
 #include <malloc.h>

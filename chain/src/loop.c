@@ -66,6 +66,57 @@ bool chain_loop_run_until(struct chain_loop *l, const bool *done) {
   return true;
 }
 
+/* chain_thread: the thread wakes the loop through an async handle when fn returned. */
+struct chain_thread {
+  uv_async_t a; /* first: the close callback frees the whole struct */
+  struct chain_loop *l;
+  uv_thread_t th;
+  void (*fn)(void *ud);
+  void *ud;
+  bool done;
+};
+
+static void thread_main(void *arg) {
+  struct chain_thread *t = arg;
+  t->fn(t->ud);
+  uv_async_send(&t->a);
+}
+
+static void thread_woken(uv_async_t *a) { ((struct chain_thread *)a)->done = true; }
+
+int chain_thread_start(struct chain_thread **out, struct chain_loop *l, void (*fn)(void *ud), void *ud) {
+  struct chain_thread *t = ob_calloc(1, sizeof(*t));
+  *out = NULL;
+  if (!t) return OB_ENOMEM;
+  if (uv_async_init(&l->uv, &t->a, thread_woken)) {
+    ob_free(t);
+    return OB_EIO;
+  }
+  t->a.data = OURS;
+  t->l = l, t->fn = fn, t->ud = ud;
+  if (uv_thread_create(&t->th, thread_main, t)) {
+    uv_close((uv_handle_t *)&t->a, free_on_close);
+    return OB_EIO;
+  }
+  *out = t;
+  return 0;
+}
+
+void chain_thread_join(struct chain_thread *t) {
+  if (!t) return;
+  uv_thread_join(&t->th);
+  uv_close((uv_handle_t *)&t->a, free_on_close);
+}
+
+bool chain_thread_done(const struct chain_thread *t) { return t->done; }
+
+void chain_thread_wait(struct chain_thread *t) {
+  if (!t) return;
+  (void)chain_loop_run_until(t->l, &t->done); /* the async handle keeps the loop alive until then */
+  uv_thread_join(&t->th);
+  uv_close((uv_handle_t *)&t->a, free_on_close);
+}
+
 bool chain_loop_run_once(struct chain_loop *l) { return uv_run(&l->uv, UV_RUN_ONCE) != 0; }
 
 void chain__loop_run_nowait(struct chain_loop *l) { uv_run(&l->uv, UV_RUN_NOWAIT); }

@@ -1,7 +1,7 @@
 /* The daemon's core: the tick (registration heartbeat, lease, IPFS check, round scheduling), the
  * registry log subscription, and GET /health and GET /metrics.
  *
- * Everything runs on the loop's thread. The database calls of a tick are short, blocking libpq
+ * Everything runs on the loop's thread but IPFS's health check (a thread per check, see check_peers). The database calls of a tick are short, blocking libpq
  * statements on the daemon's own connection (NEEDSWORK: an unreachable server blocks the loop for
  * database.connect_timeout_s; libpq's async API on a chain_poll would not). */
 #include "ob/node/daemon.h"
@@ -49,6 +49,13 @@ struct node_daemon {
   uint64_t lease_until;       /* monotonic ms until which our lease surely holds */
   bool pg_ok, ipfs_ok, ipfs_checked;
   char pg_why[512], ipfs_why[512];
+  struct ipfs_job {           /* IPFS's health check, on a thread of its own (a hung node never stalls the loop) */
+    node_ipfs_check fn;
+    void *ud;
+    int rc;
+    char why[512];
+  } ipfs_job;
+  struct chain_thread *ipfs_th; /* the check in flight, or NULL */
   bool in_round, stopping;
   uint64_t round_t0, next_round_at, seq;
   uint64_t rounds_done;
@@ -199,12 +206,33 @@ static void register_node(struct node_daemon *d) {
   snprintf(d->pg_why, sizeof(d->pg_why), "%s", d->pg_ok ? "" : err.msg);
 }
 
+static void ipfs_job_main(void *ud) {
+  struct ipfs_job *j = ud;
+  j->rc = j->fn(j->ud, j->why, sizeof(j->why));
+}
+
+static void ipfs_job_take(struct node_daemon *d) {
+  d->ipfs_ok = d->ipfs_job.rc == 0;
+  snprintf(d->ipfs_why, sizeof(d->ipfs_why), "%s", d->ipfs_job.why);
+  d->ipfs_checked = true;
+}
+
+/* PostgreSQL's health (the heartbeat), then IPFS's: the first check inline (the node starts knowing),
+ * then one per tick on a thread, taken by the tick after it ended. A node that does not answer
+ * shows as down once its check times out (ipfs client's timeouts), and the loop goes on meanwhile. */
 static void check_peers(struct node_daemon *d) {
   register_node(d);
-  if (d->o.ipfs_check) {
-    d->ipfs_ok = d->o.ipfs_check(d->o.ipfs_ud, d->ipfs_why, sizeof(d->ipfs_why)) == 0;
-    d->ipfs_checked = true;
+  if (!d->o.ipfs_check) return;
+  if (d->ipfs_th) {
+    if (!chain_thread_done(d->ipfs_th)) return; /* still asking */
+    chain_thread_wait(d->ipfs_th);
+    d->ipfs_th = NULL;
+    ipfs_job_take(d);
   }
+  d->ipfs_job.fn = d->o.ipfs_check, d->ipfs_job.ud = d->o.ipfs_ud;
+  if (d->ipfs_checked && chain_thread_start(&d->ipfs_th, d->o.loop, ipfs_job_main, &d->ipfs_job) == 0) return;
+  ipfs_job_main(&d->ipfs_job);
+  ipfs_job_take(d);
 }
 
 static void lease_tick(struct node_daemon *d, uint64_t now) {
@@ -434,6 +462,7 @@ void node_daemon_free(struct node_daemon *d) {
   ob_err_clear(&err);
   chain_watch_free(d->watch);
   chain_timer_free(d->timer);
+  chain_thread_join(d->ipfs_th); /* a check in flight ends within the client's timeouts */
   if (d->leader && node_lease_release(d->o.db, NODE_LEASE_ROUNDS, d->o.node_id, d->lease.token, &err) == 0)
     OB_LOGF(OB_LOG_INFO, "daemon", "gave up the round leader's lease (token %" PRIu64 ")", d->lease.token);
   if (d->pg_ok && node_unregister(d->o.db, d->o.node_id, &err) != 0)

@@ -232,27 +232,54 @@ static bool tokens_exist(struct node_dashboard *d) {
   return d->tokens_exist;
 }
 
-/* 0 when the request may go on; else why not (401 text). */
-static const char *unauthorized(struct node_dashboard *d, struct node_http_req *r) {
-  char tok[160], hash[65];
+/* The dashboard shows the operator's node (transactions, RPC endpoints, every tenant's pins), so it
+ * takes only the operator's tokens (tenant 1, 'operator': `obridge tenant token operator`); a
+ * pinning-service tenant's token is valid for /pins but gets 403 here. */
+static const char not_operator[] = "this token is a pinning service tenant's: the dashboard takes only the operator's "
+                                   "tokens (obridge tenant token operator)";
+
+/* Checks a well-formed token: 0 (an operator's), 401 or 403, with why. */
+static int token_check(struct node_dashboard *d, const char *tok, const char **why) {
+  char hash[65];
   const char *p[] = {hash};
   struct db_res *res = NULL;
-  bool ok;
-  if (!request_token(r, tok, sizeof(tok))) return tokens_exist(d) ? "access token is missing (Authorization: Bearer TOKEN)" : NULL;
-  if (!token_shape(tok, strlen(tok))) return "access token is malformed";
+  int st;
   pinsvc_token_hash(hash, tok);
-  ob_memclear(tok, sizeof(tok));
-  if (q(d, &res, "SELECT 1 FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, NULL)) return "cannot check the access token: the database does not answer";
-  ok = db_res_rows(res) == 1;
+  if (q(d, &res, "SELECT tenant_id = 1 FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, NULL)) {
+    *why = "cannot check the access token: the database does not answer";
+    return 401;
+  }
+  if (db_res_rows(res) != 1) *why = "access token is invalid or revoked", st = 401;
+  else if (strcmp(db_res_get(res, 0, 0), "t") != 0) *why = not_operator, st = 403;
+  else st = 0;
   db_res_free(res);
-  return ok ? NULL : "access token is invalid or revoked";
+  return st;
+}
+
+/* 0 when the request may go on; else 401 or 403, with why. */
+static int unauthorized(struct node_dashboard *d, struct node_http_req *r, const char **why) {
+  char tok[160];
+  int st;
+  if (!request_token(r, tok, sizeof(tok))) {
+    *why = "access token is missing (Authorization: Bearer TOKEN)";
+    return tokens_exist(d) ? 401 : 0;
+  }
+  if (!token_shape(tok, strlen(tok))) {
+    ob_memclear(tok, sizeof(tok));
+    *why = "access token is malformed";
+    return 401;
+  }
+  st = token_check(d, tok, why);
+  ob_memclear(tok, sizeof(tok));
+  return st;
 }
 
 static bool auth_json(struct node_dashboard *d, struct node_http_req *r) {
-  const char *why = unauthorized(d, r);
-  if (!why) return true;
-  node_http_add_header(r, "WWW-Authenticate", "Bearer");
-  node_http_error(r, 401, "UNAUTHORIZED", "%s", why);
+  const char *why = NULL;
+  int st = unauthorized(d, r, &why);
+  if (!st) return true;
+  if (st == 401) node_http_add_header(r, "WWW-Authenticate", "Bearer");
+  node_http_error(r, st, st == 401 ? "UNAUTHORIZED" : "FORBIDDEN", "%s", why);
   return false;
 }
 
@@ -1149,7 +1176,7 @@ static int render_page(struct node_dashboard *d, struct node_http_req *r, struct
 static const char login_page[] =
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, "
     "initial-scale=1\"><title>obridge: sign in</title><link rel=\"stylesheet\" href=\"/dash/style.css\"></head><body><main "
-    "id=\"main\"><h1>obridge</h1><p>This node's dashboard needs an access token (<code>obridge tenant token</code>).</p>"
+    "id=\"main\"><h1>obridge</h1><p>This node's dashboard needs an operator's access token (<code>obridge tenant token operator</code>).</p>"
     "<form method=\"post\" action=\"/dash/login\"><label for=\"token\">Access token</label> <input id=\"token\" "
     "name=\"token\" type=\"password\" autocomplete=\"off\" required> <button type=\"submit\">Sign in</button></form>"
     "</main></body></html>";
@@ -1157,10 +1184,11 @@ static const char login_page[] =
 static void h_page(void *ud, struct node_http_req *r) {
   struct node_dashboard *d = ud;
   struct ob_buf b;
-  const char *why = unauthorized(d, r);
-  if (why) {
+  const char *why = NULL;
+  int st = unauthorized(d, r, &why);
+  if (st) {
     node_http_add_header(r, "Cache-Control", "no-store");
-    node_http_reply(r, 401, "text/html; charset=utf-8", login_page, sizeof(login_page) - 1);
+    node_http_reply(r, st, "text/html; charset=utf-8", login_page, sizeof(login_page) - 1);
     return;
   }
   ob_buf_init(&b, BODY_MAX);
@@ -1203,23 +1231,17 @@ bool node__form_token(const char *body, char *out, size_t cap) {
 
 static void h_login(void *ud, struct node_http_req *r) {
   struct node_dashboard *d = ud;
-  char tok[160], hash[65], cookie[256];
-  const char *p[] = {hash};
-  struct db_res *res = NULL;
-  bool ok = false;
-  (void)d;
+  char tok[160], cookie[256];
+  const char *why = NULL;
+  int st;
   if (!node__form_token(node_http_body(r, NULL), tok, sizeof(tok)) || !token_shape(tok, strlen(tok))) {
     node_http_error(r, 400, "BAD_REQUEST", "expected a form with a well-formed token field");
     return;
   }
-  pinsvc_token_hash(hash, tok);
-  if (q(d, &res, "SELECT 1 FROM pinsvc_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, NULL) == 0)
-    ok = db_res_rows(res) == 1;
-  db_res_free(res);
-  if (!ok) {
+  if ((st = token_check(d, tok, &why))) {
     ob_memclear(tok, sizeof(tok));
-    node_http_add_header(r, "WWW-Authenticate", "Bearer");
-    node_http_error(r, 401, "UNAUTHORIZED", "access token is invalid or revoked");
+    if (st == 401) node_http_add_header(r, "WWW-Authenticate", "Bearer");
+    node_http_error(r, st, st == 401 ? "UNAUTHORIZED" : "FORBIDDEN", "%s", why);
     return;
   }
   snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", tok);

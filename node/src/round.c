@@ -2,7 +2,6 @@
 #include "ob/node/round.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,16 +249,19 @@ struct run {
   char regl[43], regc[43], root[67];
   int rank;
   bool found, superseded;
-  bool pinned_early; /* a new round's document was pinned while its row was written: its CID */
-  char early_cid[NODE_CID_MAX];
+  bool pinned_early; /* a new round's document was pinned while its row was written */
+  char pinned_cid[NODE_CID_MAX]; /* the document's CID once pinned */
 };
 
-/* A new round's pin runs on a thread while the round's row (the same document, ~1 MB for 1,000
- * feeds) is written to PostgreSQL: the two waits overlap. The pin only reads the document and the
- * IPFS settings and uses its own HTTP client; its outcome is recorded (step pinned) only after the
+/* The pin runs on a thread of its own while the loop goes on (chain_thread): an IPFS node that hangs
+ * stalls the round for ipfs.stall_timeout_s, not the node (the daemon's /health, lease and websocket
+ * keepalive run meanwhile). The pin only reads the document and the IPFS settings and uses its own
+ * HTTP client.
+ * A new round's pin starts while the round's row (the same document, ~1 MB for 1,000 feeds) is
+ * written to PostgreSQL: the two waits overlap. Its outcome is recorded (step pinned) only after the
  * row is, so the steps stay in order whatever crashes where (a document pinned for a round whose row
  * was never written is only an unreferenced pin). */
-struct early_pin {
+struct pin_job {
   const struct node_commit_ctx *ctx;
   char name[64];
   const char *doc;
@@ -269,11 +271,16 @@ struct early_pin {
   int rc;
 };
 
-static void *early_pin_main(void *ud) {
-  struct early_pin *e = ud;
+static void pin_job_main(void *ud) {
+  struct pin_job *e = ud;
   ob_err_clear(&e->err);
   e->rc = node_commit_pin(e->ctx, e->name, e->doc, e->len, e->cid, &e->err);
-  return NULL;
+}
+
+static void pin_job_init(struct pin_job *e, const struct node_commit_ctx *ctx, uint64_t round, const struct ob_buf *doc) {
+  memset(e, 0, sizeof(*e));
+  e->ctx = ctx, e->doc = doc->buf, e->len = doc->len;
+  snprintf(e->name, sizeof(e->name), "round-%" PRIu64 ".json", round);
 }
 
 /* Which round this run works on: the registry's unfinished one (or the newer one superseding it), or
@@ -329,15 +336,13 @@ static int build_round(struct run *r, struct ob_err *err) {
   r->bp = v;
   ob_hex_encode0x(r->root, v->root, 32);
   {
-    struct early_pin e;
-    pthread_t th;
+    struct pin_job e;
+    struct chain_thread *th = NULL;
     bool started;
-    memset(&e, 0, sizeof(e));
-    e.ctx = ctx, e.doc = r->doc.buf, e.len = r->doc.len;
-    snprintf(e.name, sizeof(e.name), "round-%" PRIu64 ".json", round);
-    started = pthread_create(&th, NULL, early_pin_main, &e) == 0; /* (not started: pinned after, as before) */
+    pin_job_init(&e, ctx, round, &r->doc);
+    started = chain_thread_start(&th, ctx->loop, pin_job_main, &e) == 0; /* (not started: pinned after, as before) */
     rc = insert_write(ctx, r->regl, round, r->root, (uint32_t)v->nfeeds, &r->doc, err);
-    if (started) pthread_join(th, NULL);
+    chain_thread_wait(th);
     if (rc) return rc;
     if (started && e.rc) { /* the step is built; the pin's error is the run's, as a failed pin step's */
       if (err) *err = e.err;
@@ -345,7 +350,7 @@ static int build_round(struct run *r, struct ob_err *err) {
       return e.rc;
     }
     if (started) {
-      snprintf(r->early_cid, sizeof(r->early_cid), "%s", e.cid);
+      snprintf(r->pinned_cid, sizeof(r->pinned_cid), "%s", e.cid);
       r->pinned_early = true;
     }
   }
@@ -368,12 +373,21 @@ static int pin_and_sign(struct run *r, struct node_sig *sigs, size_t *nsigs, str
   const struct node_commit_ctx *ctx = r->ctx;
   struct chain_commitment cm;
   uint8_t digest[32];
-  char name[64];
   int rc;
   if (r->rank < 2) {
-    snprintf(name, sizeof(name), "round-%" PRIu64 ".json", r->row.round);
-    if (r->pinned_early) snprintf(r->res->cid, sizeof(r->res->cid), "%s", r->early_cid);
-    else if ((rc = node_commit_pin(ctx, name, r->doc.buf, r->doc.len, r->res->cid, err))) return rc;
+    if (!r->pinned_early) {
+      struct pin_job e;
+      struct chain_thread *th = NULL;
+      pin_job_init(&e, ctx, r->row.round, &r->doc);
+      if (chain_thread_start(&th, ctx->loop, pin_job_main, &e)) pin_job_main(&e);
+      chain_thread_wait(th);
+      if (e.rc) {
+        if (err) *err = e.err;
+        return e.rc;
+      }
+      snprintf(r->pinned_cid, sizeof(r->pinned_cid), "%s", e.cid);
+    }
+    snprintf(r->res->cid, sizeof(r->res->cid), "%s", r->pinned_cid);
     if ((rc = step_write(ctx, r->regl, r->row.round, "pinned", r->res->cid, 0, NULL, 0, err))) return rc;
     crash_at(ctx, "pinned");
   }

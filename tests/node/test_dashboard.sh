@@ -127,14 +127,25 @@ test_endpoints_contents_and_bad_input() {
   expect_eq "$(curl -sS -H 'Accept-Encoding: gzip' -D - -o "$TMP/gz" "$API/dash/app.js" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" {print $2}')" gzip "app.js gzip"
   cmp <(gunzip -c "$TMP/gz") <(curl -sS "$API/dash/app.js") || fail "gzip body differs"
   # tokens: once the pinning service has one, every route needs one (header or the login cookie)
+  # (an outside tenant's token only closes it: the dashboard takes the operator's tokens alone)
   run "$OBRIDGE" tenant add ops
   expect_status 0
   run "$OBRIDGE" tenant token ops
   expect_status 0
-  local tok; tok=$(tail -1 <<<"$out")
+  local tenant_tok; tenant_tok=$(tail -1 <<<"$out")
   sleep 2.1 # the dashboard looks for tokens every 2 s
   get /v1/status
   expect_error 401 UNAUTHORIZED 'access token is missing'
+  get /v1/status -H "Authorization: Bearer $tenant_tok"
+  expect_error 403 FORBIDDEN "obridge tenant token operator"
+  get / -H "Authorization: Bearer $tenant_tok"
+  expect_eq "$code" 403 "the page with a tenant's token"
+  grep -q 'action="/dash/login"' <<<"$out" || fail "the login form (403): $out"
+  get /dash/login -X POST --data-urlencode "token=$tenant_tok"
+  expect_error 403 FORBIDDEN "takes only the operator's tokens"
+  run "$OBRIDGE" tenant token operator
+  expect_status 0
+  local tok; tok=$(tail -1 <<<"$out")
   get /v1/rounds -H 'Authorization: Bearer notavalidtokenatall_000'
   expect_error 401 UNAUTHORIZED 'invalid or revoked'
   get /v1/rounds -H "Authorization: Bearer $tok"

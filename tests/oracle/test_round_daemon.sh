@@ -91,6 +91,53 @@ test_daemon_answers_health_while_a_round_fetches() {
   wait "$pid" || fail "exit $? after SIGTERM"
 }
 
+# An IPFS node that hangs (SIGSTOP) while the leader pins a round. The pin and the daemon's IPFS
+# health check run off the loop, so for longer than the pin's stall timeout /health answers at once
+# and the leader keeps its lease (4 s: a loop stalled by the 5 s pin would lose it). The pin then
+# times out, the round is resumed from its recorded step, and once the node answers again it is
+# committed, by the same leader (fence token 1), once.
+test_daemon_live_while_ipfs_hangs_mid_pin() {
+  setup_daemon 4 || return
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return; }
+  local ipfs2 i t0 t1 code slow=0 lost=0 # ipid, d_pid global: the EXIT trap reads them
+  ipfs2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
+  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
+  jq '.ipfs = {stall_timeout_s: 5}' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
+  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  d_pid=$!
+  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
+  wait_confirmed 1 60 || { fail "no first round: $(tail -3 "$TMP/d.log")"; return; }
+  kill -STOP "$ipid"
+  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
+  for ((i = 0; i < 300; i++)); do
+    [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] && break
+    sleep 0.1
+  done
+  [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] || { fail "round 2 was never built: $(tail -3 "$TMP/d.log")"; return; }
+  # 8 s of hang from here: past the pin's 5 s stall timeout and two leases
+  for ((i = 0; i < 16; i++)); do
+    t0=$(date +%s%3N)
+    code=$(curl -s -m 4 -o "$TMP/h.json" -w '%{http_code}' "http://127.0.0.1:$(cat "$TMP/d.port")/health") || true
+    t1=$(date +%s%3N)
+    [[ $code == 200 || $code == 503 ]] || fail "/health during the hang: HTTP '$code' after $((t1 - t0)) ms"
+    ((t1 - t0 < 1000)) || slow=$((slow + 1))
+    [[ $(jq -r .role "$TMP/h.json" 2>/dev/null) == leader ]] || lost=$((lost + 1))
+    sleep 0.5
+  done
+  expect_eq "$slow" 0 "/health answers slower than 1 s while IPFS hangs"
+  expect_eq "$lost" 0 "/health answers without the leader's role while IPFS hangs"
+  expect_eq "$(jq -r '.peers.ipfs.ok' "$TMP/h.json")" false "IPFS shown down: $(cat "$TMP/h.json")"
+  expect_eq "$(psql_n "SELECT count(*) FROM rounds WHERE round = 2 AND step = 'confirmed'")" 0 "round 2 confirmed without its pin"
+  kill -CONT "$ipid"
+  wait_confirmed 2 60 || fail "round 2 not committed after IPFS came back: $(tail -5 "$TMP/d.log")"
+  grep -q 'round [0-9]* (attempt [0-9]*): committed, resumed from' "$TMP/d.log" ||
+    fail "round 2 was not resumed after the pin timed out: $(grep 'round ' "$TMP/d.log" | tail -5)"
+  kill -TERM "$d_pid"
+  wait "$d_pid" || fail "exit $? after SIGTERM"
+  expect_eq "$(committed_count 2)" 1 "one Committed for round 2"
+  expect_eq "$(psql_n "SELECT string_agg(DISTINCT fence_token::text, ',') FROM oracle_rounds WHERE state = 'confirmed'")" 1 "the lease was never lost (fence token 1)"
+}
+
 role() { curl -sS "http://127.0.0.1:$(cat "$TMP/$1.port")/health" 2>/dev/null | jq -r .role 2>/dev/null; }
 
 # Two daemons on one database: the leader is killed (kill -9) at a random point of a round that has

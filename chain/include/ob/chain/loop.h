@@ -27,6 +27,20 @@ bool chain_loop_run_until(struct chain_loop *l, const bool *done);
 /* One iteration: wait for at least one event, run its callbacks. Returns false if nothing is
  * left to wait for. */
 bool chain_loop_run_once(struct chain_loop *l);
+/* A blocking call on a thread of its own while the loop goes on (a pin that may stall for its whole
+ * timeout, without stalling the node's timers, sockets and servers). fn must touch nothing of the
+ * loop's. chain_thread_start: 0, or OB_EIO/OB_ENOMEM when no thread could be started (then fn has
+ * not run: run it inline). chain_thread_wait turns the loop until fn returned, joins the thread and
+ * frees it; call it where chain_loop_run_until may be called. A caller that must not wait at all
+ * polls chain_thread_done from its own timer and calls chain_thread_wait once it is true. */
+struct chain_thread;
+int chain_thread_start(struct chain_thread **out, struct chain_loop *l, void (*fn)(void *ud), void *ud);
+void chain_thread_wait(struct chain_thread *t);
+/* As chain_thread_wait, but blocks without turning the loop (for teardown, when the loop's callbacks
+ * must not run any more). NULL is a no-op. */
+void chain_thread_join(struct chain_thread *t);
+/* Whether fn has returned (seen by the loop: chain_thread_wait then returns at once). */
+bool chain_thread_done(const struct chain_thread *t);
 /* The loop's cached clock in milliseconds (uv_now). */
 uint64_t chain_loop_now_ms(struct chain_loop *l);
 
