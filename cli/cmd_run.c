@@ -6,9 +6,9 @@
  *
  * Signals: SIGTERM/SIGINT stop (no new round, the round in flight finishes its step, the workers
  * stop, the lease is given up and this node unregistered; exit 0 within STOP_GRACE_MS + a little).
- * SIGHUP reloads the config: the round interval and lease at the next tick, the pin workers
- * restarted with the new settings, the round hook told; a config that does not load is logged
- * and the running one kept.
+ * SIGHUP reloads the config (once the round in flight, if any, ended): the round interval and lease
+ * at the next tick, the pin workers restarted with the new settings, the round hook told; a config
+ * that does not load is logged and the running one kept.
  *
  * The round pipeline plugs in as a struct node_round_hook (node/daemon.h): round_hook() below wires
  * node_oracle_round (cmd_run_round.c), fenced by the leader's lease token. */
@@ -168,7 +168,10 @@ static void poll_cb(void *ud) {
   struct run *r = ud;
   cli_workers_reap(&r->w);
   if (got_stop && !r->stopping) begin_stop(r);
-  if (got_hup && !r->stopping) {
+  /* Not while a round is in flight: the round holds pointers into the running config (the IPFS API,
+   * the keystores), its pin reads them from a thread, and the reload frees that config. The round
+   * turns this loop while it waits, so the reload comes the first poll after it ends. */
+  if (got_hup && !r->stopping && node_daemon_idle(r->d)) {
     got_hup = 0;
     reload(r);
   }

@@ -138,6 +138,36 @@ test_daemon_live_while_ipfs_hangs_mid_pin() {
   expect_eq "$(psql_n "SELECT string_agg(DISTINCT fence_token::text, ',') FROM oracle_rounds WHERE state = 'confirmed'")" 1 "the lease was never lost (fence token 1)"
 }
 
+# SIGHUP while a round is in flight: the reload waits until the round ends (the round holds
+# pointers into the running config and its fetcher, and a reload frees them: before, the round's fetch
+# lost its fetcher and never ended). Both SIGHUPs come while a source hangs for 3 s; they make one
+# reload, after the round.
+test_daemon_sighup_mid_round_reloads_after_it() {
+  setup_daemon 10 || return
+  control '{"faults": {"/api/v3/ticker/price": {"mode": "hang", "seconds": 3}}}'
+  jq '.oracle.round_interval_s = 3600' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
+  "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  local pid=$! i ended reloaded
+  d_pid=$pid # (global: the EXIT trap reads it; a daemon whose round hangs never outlives the case)
+  trap 'kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; cleanup_case' EXIT
+  for ((i = 0; i < 100; i++)); do
+    [[ $(curl -sf "$SRC/stats" | jq '.requests["/api/v3/ticker/price"] // 0') -ge 1 ]] && break
+    sleep 0.1
+  done
+  kill -HUP "$pid" # mid-round: deferred
+  sleep 0.5
+  kill -HUP "$pid" # (a second one while the first waits: one reload)
+  wait_confirmed 1 30 || { fail "no round after the hang: $(tail -3 "$TMP/d.log")"; return; }
+  for ((i = 0; i < 50; i++)); do grep -q 'config reloaded' "$TMP/d.log" && break; sleep 0.1; done
+  ended=$(grep -n 'round 1 ended' "$TMP/d.log" | head -1 | cut -d: -f1 || true)
+  reloaded=$(grep -n 'config reloaded' "$TMP/d.log" | head -1 | cut -d: -f1 || true)
+  [[ -n $ended && -n $reloaded ]] || fail "no round end ($ended) or no reload ($reloaded): $(tail -5 "$TMP/d.log")"
+  ((reloaded > ended)) || fail "reloaded (line $reloaded) before the round in flight ended (line $ended)"
+  kill -0 "$pid" 2>/dev/null || fail "the daemon died: $(tail -5 "$TMP/d.log")"
+  kill -TERM "$pid"
+  wait "$pid" || fail "exit $? after SIGTERM"
+}
+
 role() { curl -sS "http://127.0.0.1:$(cat "$TMP/$1.port")/health" 2>/dev/null | jq -r .role 2>/dev/null; }
 
 # Two daemons on one database: the leader is killed (kill -9) at a random point of a round that has
