@@ -27,6 +27,7 @@ static struct db *check_database(const struct ob_config *c, struct doctor_result
   db_opts_init(&o);
   o.url = c->db_url;
   o.connect_timeout_s = c->db_connect_timeout_s;
+  o.answer_timeout_ms = c->db_answer_timeout_s * 1000u;
   o.application_name = c->db_application_name;
   rc = db_open(&db, &o, &err);
   if (rc) {

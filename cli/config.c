@@ -46,6 +46,8 @@ static const struct centry table[] = {
      "PostgreSQL connection URL"},
     {"database.connect_timeout_s", C_U32, OFF(db_connect_timeout_s), NULL, "5", 1, 300, NULL,
      "seconds to wait for a connection"},
+    {"database.answer_timeout_s", C_U32, OFF(db_answer_timeout_s), NULL, "30", 0, 3600, NULL,
+     "seconds a statement may go unanswered before the connection is dropped and made again (0: no limit)"},
     {"database.application_name", C_STR, OFF(db_application_name), NULL, "obridge", 0, 63, NULL,
      "application_name reported to PostgreSQL"},
     {"chain.chain_id", C_U64, OFF(chain_id), "OBRIDGE_CHAIN_ID", "31337", 1, 4503599627370476, NULL,

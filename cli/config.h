@@ -30,6 +30,7 @@ struct ob_config {
 
   char *db_url;
   uint32_t db_connect_timeout_s;
+  uint32_t db_answer_timeout_s;
   char *db_application_name;
 
   uint64_t chain_id;

@@ -1,7 +1,9 @@
 /* The one file that includes libpq. */
 #include "ob/db/db.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ struct db {
   unsigned connect_timeout_s;
   char *application_name;
   unsigned statement_timeout_ms;
+  unsigned answer_timeout_ms; /* 0: none */
   bool in_tx;
   char version[32];
   /* DB_PREPARE: the statements prepared on this connection (named ob_pN after their slot); a
@@ -68,6 +71,13 @@ static int connect_now(struct db *db, struct ob_err *err) {
     return code;
   }
   PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
+  /* Nonblocking: a statement is sent and its answer awaited with a deadline (await_result). */
+  if (PQsetnonblocking(db->conn, 1) != 0) {
+    ob_err_set(err, OB_EUNREACH, "PostgreSQL at '%s': cannot make the connection nonblocking", db->redacted);
+    PQfinish(db->conn);
+    db->conn = NULL;
+    return OB_EUNREACH;
+  }
   snprintf(db->version, sizeof(db->version), "%d.%d", PQserverVersion(db->conn) / 10000,
            PQserverVersion(db->conn) % 10000);
   db->in_tx = false;
@@ -85,6 +95,7 @@ int db_open(struct db **out, const struct db_opts *o, struct ob_err *err) {
   db->application_name = ob_strdup(o->application_name ? o->application_name : "obridge");
   db->connect_timeout_s = o->connect_timeout_s ? o->connect_timeout_s : 5;
   db->statement_timeout_ms = o->statement_timeout_ms;
+  db->answer_timeout_ms = o->answer_timeout_ms;
   ob_log_redact_url(db->redacted, sizeof(db->redacted), o->url);
   rc = connect_now(db, err);
   if (rc) {
@@ -135,9 +146,68 @@ static int result_error(struct db *db, PGresult *r, struct ob_err *err) {
   return code;
 }
 
+/* Waits until fd is ready for events or the deadline (monotonic ms; 0: none) passes. */
+static bool wait_fd(int fd, short events, uint64_t deadline, bool *late) {
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = events};
+    uint64_t now = ob_mono_ms();
+    int ms = -1, n;
+    if (deadline) {
+      if (now >= deadline) return *late = true, false;
+      ms = deadline - now > 60000 ? 60000 : (int)(deadline - now);
+    }
+    n = poll(&p, 1, ms);
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+/* The answer to what was just sent (PQsend*): the rest of it flushed, then every result read, all
+ * before the deadline. Returns the first error result, else the last one (as PQexec does); NULL when
+ * the connection failed or the server did not answer in time (*late). */
+static PGresult *await_result(struct db *db, unsigned flags, bool *late) {
+  PGconn *c = db->conn;
+  uint64_t deadline = (flags & DB_LONG) || !db->answer_timeout_ms ? 0 : ob_mono_ms() + db->answer_timeout_ms;
+  PGresult *keep = NULL, *r;
+  int fd = PQsocket(c), f;
+  while ((f = PQflush(c)) == 1) /* the server may answer before it read everything: read too */
+    if (!wait_fd(fd, POLLOUT | POLLIN, deadline, late) || !PQconsumeInput(c)) goto fail;
+  if (f < 0) goto fail;
+  for (;;) {
+    while (PQisBusy(c))
+      if (!wait_fd(fd, POLLIN, deadline, late) || !PQconsumeInput(c)) goto fail;
+    if (!(r = PQgetResult(c))) break;
+    ExecStatusType st = PQresultStatus(r);
+    if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) PQclear(r);
+    else PQclear(keep), keep = r;
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) break; /* (never sent here) */
+  }
+  return keep;
+fail:
+  PQclear(keep);
+  return NULL;
+}
+
+/* A statement sent (ok) and awaited; a server that did not answer in time costs the connection (it is
+ * mid-statement: nothing else can be sent on it), and the next statement reconnects. */
+static PGresult *sent(struct db *db, int ok, unsigned flags, struct ob_err *err, bool *failed) {
+  bool late = false;
+  PGresult *r = ok ? await_result(db, flags, &late) : NULL;
+  *failed = false;
+  if (late) {
+    *failed = true;
+    PQfinish(db->conn); /* (in a transaction: db_tx sees the connection lost, nothing committed) */
+    db->conn = NULL;
+    ob_err_set(err, OB_EUNREACH, "PostgreSQL at '%s' did not answer within %u ms: the connection was dropped",
+               db->redacted, db->answer_timeout_ms);
+  }
+  return r;
+}
+
 /* The name of sql's prepared statement on this connection, prepared now if it is not yet; NULL when
  * every slot holds another statement (then it runs unnamed). */
-static const char *prepared_name(struct db *db, const char *sql, int nparams, char name[16], PGresult **fail) {
+static const char *prepared_name(struct db *db, const char *sql, int nparams, char name[16], PGresult **fail,
+                                 bool *late, struct ob_err *err) {
   size_t slot = DB_PREPARED_MAX;
   PGresult *r;
   for (size_t i = 0; i < DB_PREPARED_MAX; i++) {
@@ -150,7 +220,8 @@ static const char *prepared_name(struct db *db, const char *sql, int nparams, ch
   if (slot == DB_PREPARED_MAX) return NULL;
   snprintf(name, 16, "ob_p%zu", slot);
   if (db->prepared[slot] == sql && db->prepared_gen[slot] == db->conn_gen) return name;
-  r = PQprepare(db->conn, name, sql, nparams, NULL);
+  r = sent(db, PQsendPrepare(db->conn, name, sql, nparams, NULL), 0, err, late);
+  if (*late) return NULL;
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
     *fail = r;
     return NULL;
@@ -166,11 +237,17 @@ static int exec_once(struct db *db, struct db_res **res, unsigned flags, const c
   char name[16];
   const char *prep = NULL;
   PGresult *r = NULL;
-  if (nparams >= 0 && (flags & DB_PREPARE)) prep = prepared_name(db, sql, nparams, name, &r);
-  if (!r)
-    r = prep ? PQexecPrepared(db->conn, prep, nparams, params, db->bin_lengths, db->bin_formats, 0)
-        : nparams >= 0 ? PQexecParams(db->conn, sql, nparams, NULL, params, db->bin_lengths, db->bin_formats, 0)
-                       : PQexec(db->conn, sql);
+  bool late = false;
+  if (!db->conn) return ob_err_set(err, OB_EUNREACH, "PostgreSQL at '%s': not connected", db->redacted);
+  if (nparams >= 0 && (flags & DB_PREPARE)) prep = prepared_name(db, sql, nparams, name, &r, &late, err);
+  if (late) return OB_EUNREACH;
+  if (!r) {
+    int ok = prep ? PQsendQueryPrepared(db->conn, prep, nparams, params, db->bin_lengths, db->bin_formats, 0)
+             : nparams >= 0 ? PQsendQueryParams(db->conn, sql, nparams, NULL, params, db->bin_lengths, db->bin_formats, 0)
+                            : PQsendQuery(db->conn, sql);
+    r = sent(db, ok, flags, err, &late);
+    if (late) return OB_EUNREACH;
+  }
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     int rc = result_error(db, r, err);
@@ -227,7 +304,7 @@ int db_exec_bin(struct db *db, struct db_res **res, unsigned flags, const char *
 }
 
 int db_exec_script(struct db *db, const char *sql, struct ob_err *err) {
-  return exec_retry(db, NULL, 0, sql, -1, NULL, err);
+  return exec_retry(db, NULL, DB_LONG, sql, -1, NULL, err);
 }
 
 size_t db_res_rows(const struct db_res *r) { return r ? (size_t)PQntuples(r->r) : 0; }
@@ -279,7 +356,7 @@ int db_tx(struct db *db, int (*fn)(struct db *, void *, struct ob_err *), void *
 int db_advisory_lock(struct db *db, const char *name, bool try_only, struct ob_err *err) {
   const char *params[1] = {name};
   struct db_res *r;
-  int rc = db_exec(db, &r, 0,
+  int rc = db_exec(db, &r, try_only ? 0 : DB_LONG,
                    try_only ? "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
                             : "SELECT pg_advisory_lock(hashtextextended($1, 0)), true",
                    1, params, err);

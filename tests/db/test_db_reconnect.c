@@ -1,5 +1,6 @@
 /* db/ against its own throwaway PostgreSQL: restarts, lost connections, timeouts. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ob/core/err.h"
@@ -180,4 +181,91 @@ OB_TEST(connect_timeout_against_silent_server) {
   OB_CHECK_MSG(ob_mono_ms() - t0 < 6000, "connect took %llu ms with a 2 s timeout",
                (unsigned long long)(ob_mono_ms() - t0));
   OB_CHECK_CONTAINS(err.msg, "cannot connect to PostgreSQL at 'postgresql://x@127.0.0.1:");
+}
+
+/* In a transaction: the first time, freeze this connection's backend, then insert. */
+struct freeze_tx {
+  int calls;
+  char frozen[32];
+};
+static int freeze_then_insert(struct db *db, void *ud, struct ob_err *err) {
+  struct freeze_tx *f = ud;
+  struct db_res *r = NULL;
+  int rc;
+  if (f->calls++ == 0) {
+    if ((rc = db_exec(db, &r, 0, "SELECT pg_backend_pid()", 0, NULL, err))) return rc;
+    snprintf(f->frozen, sizeof(f->frozen), "%s", db_res_get(r, 0, 0));
+    db_res_free(r);
+    if (ob_test_sh(NULL, NULL, "kill -STOP %s", f->frozen) != 0) return ob_err_set(err, OB_EIO, "kill -STOP failed");
+  }
+  return insert_row(db, "once", err);
+}
+
+/* A server that stops answering without closing the connection (its backend frozen with SIGSTOP):
+ * the statement ends after answer_timeout_ms with OB_EUNREACH, the connection is dropped, and the
+ * next statement runs on a new one. A wait that is long on purpose (a blocking advisory lock, DB_LONG)
+ * outlasts the timeout. */
+OB_TEST(silent_server_dropped_after_answer_timeout) {
+  struct db *db = NULL;
+  struct db_res *r = NULL;
+  struct ob_err err;
+  struct db_opts o;
+  char pid[32], pid2[32]; /* (pid2: the backend after the reconnect) */
+  uint64_t t0, ms;
+  const char *url = private_pg();
+  OB_REQUIRE(url);
+  db_opts_init(&o);
+  o.url = url;
+  o.connect_timeout_s = 3;
+  o.answer_timeout_ms = 1000;
+  OB_REQUIRE(db_open(&db, &o, &err) == 0);
+  OB_REQUIRE(db_exec(db, &r, 0, "SELECT pg_backend_pid()", 0, NULL, &err) == 0);
+  snprintf(pid, sizeof(pid), "%s", db_res_get(r, 0, 0));
+  db_res_free(r);
+  OB_REQUIRE(ob_test_sh(NULL, NULL, "kill -STOP %s", pid) == 0);
+  t0 = ob_mono_ms();
+  OB_CHECK_EQ(db_exec(db, NULL, 0, "SELECT 1", 0, NULL, &err), OB_EUNREACH);
+  ms = ob_mono_ms() - t0;
+  ob_test_sh(NULL, NULL, "kill -CONT %s", pid);
+  OB_CHECK_MSG(ms >= 900 && ms < 5000, "the unanswered statement ended after %llu ms (timeout 1000)", (unsigned long long)ms);
+  OB_CHECK_CONTAINS(err.msg, "did not answer within 1000 ms");
+  OB_CHECK_EQ(ob_err_exit_code(err.code), 3);
+  /* the next statement reconnects: another backend */
+  OB_CHECK_EQ(db_exec(db, &r, 0, "SELECT pg_backend_pid()", 0, NULL, &err), 0);
+  snprintf(pid2, sizeof(pid2), "%s", db_res_get(r, 0, 0) ? db_res_get(r, 0, 0) : "");
+  db_res_free(r);
+  OB_CHECK(strcmp(pid, pid2) != 0);
+  /* a transaction whose backend freezes after BEGIN: that attempt is lost (never committed), the
+   * transaction runs again on a new connection, once */
+  OB_CHECK_EQ(db_exec(db, NULL, 0, "CREATE TABLE t (v text)", 0, NULL, &err), 0);
+  {
+    struct freeze_tx f = {0, {0}};
+    OB_CHECK_EQ(db_tx(db, freeze_then_insert, &f, &err), 0);
+    ob_test_sh(NULL, NULL, "kill -CONT %s", f.frozen);
+    OB_CHECK_EQ(f.calls, 2);
+  }
+  OB_CHECK(!db_in_tx(db));
+  OB_CHECK_EQ(db_exec(db, &r, DB_RETRY, "SELECT count(*) FROM t", 0, NULL, &err), 0);
+  OB_CHECK_STR(db_res_get(r, 0, 0), "1");
+  db_res_free(r);
+  /* another session holds an advisory lock for 2.5 s: the blocking lock outlasts the 1 s timeout */
+  OB_REQUIRE(ob_test_sh(NULL, NULL,
+                        "(psql -XAtq '%s' -c \"SELECT pg_advisory_lock(hashtextextended('held', 0))\" -c 'SELECT pg_sleep(2.5)' "
+                        ">/dev/null 2>&1 &)",
+                        url) == 0);
+  for (int i = 0; i < 100; i++) {
+    bool held = false;
+    if (db_exec(db, &r, 0, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", 0, NULL, &err) == 0)
+      held = strcmp(db_res_get(r, 0, 0), "0") != 0;
+    db_res_free(r);
+    if (held) break;
+    ob_sleep_ms(50);
+  }
+  t0 = ob_mono_ms();
+  OB_CHECK_EQ(db_advisory_lock(db, "held", false, &err), 0);
+  ms = ob_mono_ms() - t0;
+  OB_CHECK_MSG(ms >= 1000, "the lock was granted after %llu ms: the other session did not hold it", (unsigned long long)ms);
+  OB_CHECK_EQ(db_advisory_unlock(db, "held", &err), 0);
+  db_close(db);
+  private_pg_down();
 }

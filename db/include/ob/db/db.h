@@ -19,6 +19,10 @@ struct db_opts {
   unsigned connect_timeout_s;   /* default 5 */
   const char *application_name; /* default "obridge" */
   unsigned statement_timeout_ms; /* 0 = server default */
+  unsigned answer_timeout_ms;   /* 0 = wait as long as it takes; else a statement the server has not
+                                 * answered within it (a server or network that went silent, where
+                                 * the server's statement_timeout cannot help) drops the connection:
+                                 * OB_EUNREACH, and the next statement reconnects */
 };
 void db_opts_init(struct db_opts *o);
 
@@ -33,6 +37,7 @@ enum db_flags {
                    * be a string that lives as long as db, a static one), then only executed; the
                    * server keeps its parse tree and may keep a plan. At most DB_PREPARED_MAX such
                    * statements per db; past that they run unprepared. */
+  DB_LONG = 4,    /* waits on purpose (a blocking advisory lock, a migration): no answer timeout */
 };
 #define DB_PREPARED_MAX 16
 /* Run one statement with text parameters ($1 … $n). res may be NULL when no rows are wanted.
