@@ -1,9 +1,11 @@
 /* The daemon's core: the tick (registration heartbeat, lease, IPFS check, round scheduling), the
  * registry log subscription, and GET /health and GET /metrics.
  *
- * Everything runs on the loop's thread but IPFS's health check (a thread per check, see check_peers). The database calls of a tick are short, blocking libpq
- * statements on the daemon's own connection (NEEDSWORK: an unreachable server blocks the loop for
- * database.connect_timeout_s; libpq's async API on a chain_poll would not). */
+ * Everything runs on the loop's thread but IPFS's health check (a thread per check, see check_peers).
+ * The database calls of a tick are short, blocking libpq statements on the daemon's own connection,
+ * each bounded: a server that went silent costs at most database.answer_timeout_s, an unreachable
+ * one database.connect_timeout_s (NEEDSWORK: libpq's async API on a chain_poll would cost the loop
+ * nothing). */
 #include "ob/node/daemon.h"
 
 #include <inttypes.h>
