@@ -20,6 +20,7 @@
 #include "rpc_int.h"
 
 #define GWEI 1000000000ULL
+#define CONSUMED_GRACE_MS 2000 /* see decide(): how long "nonce consumed elsewhere" must hold */
 
 struct ver {
   char hash[67];
@@ -49,6 +50,7 @@ struct tx {
   bool unproven;  /* confirmed when loaded: not trusted until this process sees its receipt */
   bool rejecting; /* refused for good: the failure is being recorded */
   int consumed_seen; /* cycles in a row that saw the chain past its nonce and no receipt of ours */
+  uint64_t consumed_since_ms; /* when the first of them did */
   uint64_t warned_ms; /* last "not accepted" warning (rate-limited) */
   unsigned unwarned;  /* warnings left out since */
   /* mined version, as last seen */
@@ -816,9 +818,14 @@ static void decide(struct chain_txm *m, struct tx *t) {
     return;
   }
   if (m->latest_nonce > t->nonce) {
-    /* The chain used this nonce for a transaction that is none of ours. Seen twice in a row: a
-     * node may report the new nonce a moment before the receipt of the block that used it. */
-    if (++t->consumed_seen < 2) return;
+    /* The chain used this nonce for a transaction that is none of ours. Seen in two cycles in a row
+     * at least CONSUMED_GRACE_MS apart: a node may report the new nonce a moment before the receipt
+     * of the block that used it, and one that answers requests concurrently (anvil) may answer a
+     * receipt query before the send ahead of it on the connection, so two quick cycles are not
+     * enough on a loaded machine. */
+    uint64_t now = ob_mono_ms();
+    if (t->consumed_seen++ == 0) t->consumed_since_ms = now;
+    if (t->consumed_seen < 2 || now - t->consumed_since_ms < CONSUMED_GRACE_MS) return;
     struct chain_txm_update u = {.state = CHAIN_TX_FAILED, .error = "nonce consumed by a transaction obridge did not send"};
     OB_LOGF(OB_LOG_WARN, "chain", "tx %" PRId64 ": nonce %" PRIu64 " consumed elsewhere", t->id, t->nonce);
     if (set_state(m, t, &u) == 0) {
@@ -827,6 +834,7 @@ static void decide(struct chain_txm *m, struct tx *t) {
     }
     return;
   }
+  t->consumed_seen = 0;
   if (t->need_bump || m->head >= t->broadcast_block + m->o.bump_after_blocks) bump(m, t);
 }
 

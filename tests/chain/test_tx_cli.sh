@@ -58,6 +58,40 @@ test_anvil_restored_older_state_then_tx_run_alone() {
   unset OB_ANVIL_STATE
 }
 
+# Another wallet used the nonce of a transaction obridge had broadcast (it left the pool, and the
+# same key sent something else at that nonce): `tx run` marks it failed with that reason (not
+# confirmed, not sent again) once the chain has shown it for the grace period, and the next
+# transaction takes the next nonce.
+test_nonce_consumed_elsewhere_fails_the_tx() {
+  setup_tx || return
+  local hash t0 t1
+  run "$OBRIDGE" chain call evm_setAutomine '[false]'
+  expect_status 0
+  run send --value 1 --timeout 30
+  expect_status 0
+  hash=$(head -1 <<<"$out")
+  [[ $hash =~ ^0x[0-9a-f]{64}$ ]] || { fail "no hash from tx send: $out"; return; }
+  run "$OBRIDGE" chain call anvil_dropTransaction "[\"$hash\"]"
+  expect_status 0
+  run "$OBRIDGE" chain call evm_setAutomine '[true]'
+  expect_status 0
+  cast send --rpc-url "$OBRIDGE_RPC_HTTP_URL" --private-key "$(cat "$TMP/key2")" --nonce 0 "$TO" --value 5 >/dev/null ||
+    { fail "cast send at nonce 0"; return; }
+  expect_eq "$(chain_nonce)" 0x1 "the other transaction mined at nonce 0"
+  t0=$(date +%s%3N)
+  run "$OBRIDGE" tx run --key-file "$TMP/key2" --timeout 60
+  t1=$(date +%s%3N)
+  expect_err 'nonce 0 consumed elsewhere'
+  expect_eq "$(psql_n "SELECT state || ' ' || nonce || ' ' || error FROM chain_txs")" \
+    "failed 0 nonce consumed by a transaction obridge did not send" "the transaction's row"
+  echo "tx run: exit $status after $((t1 - t0)) ms" >&2
+  ((t1 - t0 >= 2000)) || fail "declared after $((t1 - t0)) ms: before the 2 s grace"
+  run send --value 1 --wait --timeout 60
+  expect_status 0
+  expect_eq "$(psql_n "SELECT nonce FROM chain_txs WHERE state IN ('confirmed', 'finalized')")" 1 "the next transaction's nonce"
+  expect_eq "$(chain_nonce)" 0x2 "chain nonce"
+}
+
 test_idempotency_key_per_sender_and_compared() {
   setup_tx || return
   local first other
