@@ -58,6 +58,7 @@ struct cli_round {
   struct oracle_loop ol;
   struct oracle_fetcher *f;    /* on the daemon's loop, made at the first round after a (re)load */
   char who[96];
+  volatile sig_atomic_t stopping; /* the daemon stops: a pin in flight is cut short (ctx.stop) */
 };
 
 static void obs_free(void *ud, struct oracle_obs *obs, size_t n) {
@@ -149,6 +150,7 @@ static int run(struct cli_round *r, struct node_oracle_result *res, struct ob_er
   ctx.keys = (const uint8_t(*)[32])r->keys.key, ctx.addrs = (const uint8_t(*)[20])r->keys.addr, ctx.nkeys = r->keys.n;
   ctx.ipfs_api = c->ipfs_api, ctx.ipfs_profile = c->ipfs_profile;
   ctx.ipfs_connect_timeout_s = c->ipfs_connect_timeout_s, ctx.ipfs_stall_timeout_s = c->ipfs_stall_timeout_s;
+  ctx.stop = &r->stopping;
   ctx.deadline = ob_mono_ms() + ROUND_TIMEOUT_MS;
   ctx.fence = &fence;
   memset(&o, 0, sizeof(o));
@@ -179,7 +181,11 @@ static void on_timer(void *ud) {
   ob_err_clear(&err);
   memset(&res, 0, sizeof(res));
   rc = run(r, &res, &err);
-  outcome = !rc ? res.outcome : rc == OB_ECONFLICT ? "locked" : rc == OB_ESTATE ? "fenced" : "failed";
+  outcome = !rc                    ? res.outcome
+            : rc == OB_ECONFLICT     ? "locked"
+            : rc == OB_ESTATE        ? "fenced"
+            : rc == OB_ECANCELED && r->stopping ? "stopped"
+                                     : "failed";
   if (!rc)
     OB_LOGF(OB_LOG_INFO, "round",
             "round %" PRIu64 " (attempt %" PRIu32 "): %s%s%s; ms: fetch %" PRIu64 " store %" PRIu64 " aggregate %" PRIu64
@@ -210,6 +216,8 @@ static int start(void *ud, const struct node_round_env *env, node_round_done don
 
 static void reload(void *ud) { unload(ud); }
 
+static void stop(void *ud) { ((struct cli_round *)ud)->stopping = 1; }
+
 int cli_round_hook_new(struct cli_round **out, struct node_round_hook *h, struct cli *cli, struct ob_err *err) {
   struct cli_round *r = ob_calloc(1, sizeof(*r));
   if (!r) return ob_err_set(err, OB_ENOMEM, "out of memory");
@@ -219,6 +227,7 @@ int cli_round_hook_new(struct cli_round **out, struct node_round_hook *h, struct
   h->ud = r;
   h->start = start;
   h->reload = reload;
+  h->stop = stop;
   *out = r;
   return 0;
 }

@@ -101,6 +101,7 @@ int node_commit_pin(const struct node_commit_ctx *ctx, const char *name, const c
   ipfs_pin_worker_opts_init(&wo);
   wo.kubo = k;
   wo.stall_timeout_s = ko.stall_timeout_s;
+  wo.stop = ctx->stop;
   if (!rc) rc = ipfs_pin_memory(&wo, prof, name, doc, len, cid, err);
   ipfs_kubo_free(k);
   return rc;
@@ -180,8 +181,10 @@ static unsigned ms_left(uint64_t deadline) {
   return now >= deadline ? 0 : (unsigned)(deadline - now);
 }
 
+static bool stopping(const struct node_commit_ctx *ctx) { return ctx->stop && *ctx->stop; }
+
 bool node_commit_run_until_idle(const struct node_commit_ctx *ctx) {
-  while (!chain_txm_idle(ctx->m) && ms_left(ctx->deadline)) chain_loop_run_once(ctx->loop);
+  while (!chain_txm_idle(ctx->m) && ms_left(ctx->deadline) && !stopping(ctx)) chain_loop_run_once(ctx->loop);
   return chain_txm_idle(ctx->m);
 }
 
@@ -464,7 +467,10 @@ static int submit_and_confirm(struct run *r, const struct node_sig *sigs, size_t
   if (r->superseded && (rc = step_write(ctx, r->regl, r->prev.round, "superseded", NULL, 0, NULL, 0, err))) return rc;
   crash_at(ctx, "submitted");
   if (!node_commit_run_until_idle(ctx))
-    return ob_err_set(err, OB_ETIMEDOUT, "round %" PRIu64 ": tx %" PRId64 " not confirmed within --timeout", r->row.round, id);
+    return stopping(ctx) ? ob_err_set(err, OB_ECANCELED, "round %" PRIu64 ": stopping before tx %" PRId64 " was confirmed "
+                                      "(the next run resumes the round)", r->row.round, id)
+                         : ob_err_set(err, OB_ETIMEDOUT, "round %" PRIu64 ": tx %" PRId64 " not confirmed within --timeout",
+                                      r->row.round, id);
   if (r->prev.round && (rc = settle_prev(r, id, err))) return rc;
   snprintf(ids, sizeof(ids), "%" PRId64, id);
   node_tx_rows_free(&r->rows);

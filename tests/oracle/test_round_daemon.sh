@@ -138,6 +138,46 @@ test_daemon_live_while_ipfs_hangs_mid_pin() {
   expect_eq "$(psql_n "SELECT string_agg(DISTINCT fence_token::text, ',') FROM oracle_rounds WHERE state = 'confirmed'")" 1 "the lease was never lost (fence token 1)"
 }
 
+# SIGTERM while the round's pin hangs (IPFS SIGSTOPped, a 60 s stall timeout): the daemon cuts the pin
+# short and exits 0 within 10 s, the round counted "stopped"; the next daemon, with IPFS back, resumes
+# the round from its recorded step and commits it once.
+test_daemon_sigterm_while_the_pin_hangs() {
+  setup_daemon 10 || return
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return; }
+  local ipfs2 i t0 t1 rc=0 # ipid, d_pid global: the EXIT trap reads them
+  ipfs2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
+  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
+  jq '.ipfs = {stall_timeout_s: 60}' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
+  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  d_pid=$!
+  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
+  wait_confirmed 1 60 || { fail "no first round: $(tail -3 "$TMP/d.log")"; return; }
+  kill -STOP "$ipid"
+  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
+  for ((i = 0; i < 300; i++)); do
+    [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] && break
+    sleep 0.1
+  done
+  [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] || { fail "round 2 was never built: $(tail -3 "$TMP/d.log")"; return; }
+  sleep 1 # the pin is waiting on the frozen node
+  t0=$(date +%s%3N)
+  kill -TERM "$d_pid"
+  wait "$d_pid" || rc=$?
+  t1=$(date +%s%3N)
+  expect_eq "$rc" 0 "exit status after SIGTERM"
+  ((t1 - t0 < 10000)) || fail "exited $((t1 - t0)) ms after SIGTERM, while the pin hung (bound: 10 s)"
+  grep -q 'msg="round ended" outcome=stopped' "$TMP/d.log" || fail "round 2 not ended 'stopped': $(grep 'round ' "$TMP/d.log" | tail -3)"
+  expect_eq "$(psql_n "SELECT step FROM rounds WHERE round = 2")" built "round 2 left at its recorded step"
+  kill -CONT "$ipid"
+  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
+  d_pid=$!
+  wait_confirmed 2 60 || fail "round 2 not committed by the next daemon: $(tail -5 "$TMP/d.log")"
+  kill -TERM "$d_pid"
+  wait "$d_pid" || fail "exit $? after SIGTERM"
+  expect_eq "$(committed_count 2)" 1 "one Committed for round 2"
+  grep -q 'round 2 (attempt [0-9]*): committed, resumed from' "$TMP/d.log" || fail "round 2 was not resumed: $(grep 'round ' "$TMP/d.log" | tail -5)"
+}
+
 # SIGHUP while a round is in flight: the reload waits until the round ends (the round holds
 # pointers into the running config and its fetcher, and a reload frees them: before, the round's fetch
 # lost its fetcher and never ended). Both SIGHUPs come while a source hangs for 3 s; they make one

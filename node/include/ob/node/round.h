@@ -14,6 +14,7 @@
  * NULL. Keys never leave the call (the caller wipes its copies). */
 #ifndef OB_NODE_ROUND_H
 #define OB_NODE_ROUND_H
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,8 @@ struct node_commit_ctx {
   const char *ipfs_api;       /* Kubo RPC */
   const char *ipfs_profile;   /* NULL: unixfs-v1-2025 */
   unsigned ipfs_connect_timeout_s, ipfs_stall_timeout_s;
+  volatile sig_atomic_t *stop; /* may be NULL; set (the daemon stopping): a pin in flight is cut short and
+                                 * the run fails at that step, to be resumed by the next run */
   uint64_t deadline;          /* ob_mono_ms() */
   const struct node_fence *fence; /* NULL: no fence */
   /* Called inside each step's write transaction (after the rounds row is written), may be NULL. */
@@ -95,10 +98,11 @@ struct node_commit_result {
 
 /* Run the pipeline to confirmation (or the deadline). Returns 0; OB_EUSAGE "no unfinished round to
  * resume" when req->values is NULL and none is; OB_ETIMEDOUT (not confirmed in time: a rerun
+ * resumes); OB_ECANCELED (ctx->stop set while the pin or the confirmation was awaited: a rerun
  * resumes); OB_ECHECK (reverted, or superseded); OB_ESTATE (fence lost); the peers' errors. */
 int node_commit_run(const struct node_commit_ctx *ctx, const struct node_commit_req *req,
                     struct node_commit_result *res, struct ob_err *err);
-/* Run the manager's loop until nothing of its sender is pending, or the deadline. True when idle. */
+/* Run the manager's loop until nothing of its sender is pending, the deadline, or ctx->stop. True when idle. */
 bool node_commit_run_until_idle(const struct node_commit_ctx *ctx);
 /* Pin doc (profile ctx->ipfs_profile) named name; cid gets its CID. */
 int node_commit_pin(const struct node_commit_ctx *ctx, const char *name, const char *doc, size_t len,
