@@ -156,6 +156,15 @@ int cli_pinsvc_open(struct pinsvc **svc, struct ipfs_kubo **kubo, struct node_ht
 
 /* ---- the dashboard ---- */
 
+int cli_ipfs_check_open(struct ipfs_kubo **kubo, const struct ob_config *c, struct ob_err *err) {
+  struct ipfs_kubo_opts o;
+  ipfs_kubo_opts_init(&o);
+  o.api = c->ipfs_api;
+  o.connect_timeout_s = 2;
+  o.stall_timeout_s = 2;
+  return ipfs_kubo_new(kubo, &o, err);
+}
+
 int cli_ipfs_check(void *ud, char *why, size_t cap) {
   struct ipfs_kubo *kubo = *(struct ipfs_kubo **)ud;
   struct ob_err err;

@@ -59,6 +59,9 @@ int cli_dashboard_open(struct node_dashboard **out, const struct node_dashboard_
 /* The IPFS check of /health and the dashboard: ud is the address of the caller's `struct ipfs_kubo *`
  * (read at each call); 0 and why "" when the node answers its version, else the error in why. */
 int cli_ipfs_check(void *ud, char *why, size_t cap);
+/* The IPFS client of that check (ud: &*kubo): short timeouts (2 s), and its own, since the check runs on a
+ * thread of its own (node/daemon.c, node/dashboard.c). Returns ipfs_kubo_new's codes. */
+int cli_ipfs_check_open(struct ipfs_kubo **kubo, const struct ob_config *c, struct ob_err *err);
 /* The config's feeds' heartbeats into the dashboard again (SIGHUP); a config that does not load is logged. */
 void cli_dashboard_feeds(struct node_dashboard *d, const struct ob_config *c);
 #endif

@@ -60,7 +60,7 @@ struct run {
   struct db *db;
   struct chain_rpc *rpc;
   const char **urls;
-  struct ipfs_kubo *kubo;
+  struct ipfs_kubo *kubo;     /* the daemon's IPFS check (cli_ipfs_check_open: on a thread of its own) */
   struct ob_metrics *metrics;
   struct node_http *http;
   struct ipfs_kubo *svc_kubo; /* the pinning service's */
@@ -195,16 +195,6 @@ static void poll_cb(void *ud) {
 
 /* ---- peers ---- */
 
-/* The IPFS client of the health check: short timeouts, so a silent node stalls the loop little. */
-static int open_kubo(struct run *r, const struct ob_config *c, struct ob_err *err) {
-  struct ipfs_kubo_opts o;
-  ipfs_kubo_opts_init(&o);
-  o.api = c->ipfs_api;
-  o.connect_timeout_s = 2;
-  o.stall_timeout_s = 2;
-  return ipfs_kubo_new(&r->kubo, &o, err);
-}
-
 static int open_chain(struct run *r, const struct ob_config *c, struct ob_err *err) {
   struct chain_rpc_opts o;
   if (cli_chain_opts(&o, &r->urls, c)) return ob_err_set(err, OB_ENOMEM, "out of memory");
@@ -318,7 +308,7 @@ static int start(struct run *r, const char *port_file, struct ob_err *err) {
   if (!rc && (rc = node_lease_get(r->db, NODE_LEASE_ROUNDS, &l, err)) != 0)
     return ob_err_prefix(err, rc, "the database lacks the lease table (run 'obridge db migrate')");
   if (!rc) rc = ob_metrics_new(&r->metrics, err);
-  if (!rc) rc = open_kubo(r, c, err);
+  if (!rc) rc = cli_ipfs_check_open(&r->kubo, c, err);
   if (!rc) rc = cli_http_open(&r->http, r->loop, c, NULL, port_file, err);
   if (!rc) rc = cli_pinsvc_open(&r->svc, &r->svc_kubo, r->http, r->loop, r->db, c, err);
   if (!rc) rc = open_chain(r, c, err);

@@ -36,7 +36,8 @@ struct serve {
   struct chain_loop *loop;
   struct db *db;
   struct node_http *http;
-  struct ipfs_kubo *kubo;
+  struct ipfs_kubo *kubo;       /* the pinning service's */
+  struct ipfs_kubo *check_kubo; /* the dashboard's IPFS check (on a thread of its own) */
   struct pinsvc *svc;
   struct node_dashboard *dash;
   struct chain_timer *poll;
@@ -88,8 +89,10 @@ static int start_dashboard(struct serve *s, const struct ob_config *c, struct ob
   o.node_id = s->host;
   o.version = OB_VERSION;
   o.ipfs_check = cli_ipfs_check;
-  o.ipfs_ud = &s->kubo;
-  return cli_dashboard_open(&s->dash, &o, s->http, c, err);
+  o.ipfs_ud = &s->check_kubo;
+  o.loop = s->loop;
+  int rc = cli_ipfs_check_open(&s->check_kubo, c, err);
+  return rc ? rc : cli_dashboard_open(&s->dash, &o, s->http, c, err);
 }
 
 static void catch_signals(void) {
@@ -144,6 +147,7 @@ static int run_serve(struct cli *cli, int argc, char **argv, const struct cli_cm
   node_dashboard_free(s.dash);
   pinsvc_free(s.svc);
   ipfs_kubo_free(s.kubo);
+  ipfs_kubo_free(s.check_kubo);
   chain_loop_free(s.loop);
   db_close(s.db);
   return exit_code;

@@ -181,6 +181,47 @@ test_endpoints_contents_and_bad_input() {
   API=$api0
 }
 
+# `obridge serve`'s status while its IPFS node hangs (SIGSTOP): the check runs on a thread of its own,
+# so /v1/status answers at once throughout and shows IPFS down once the check timed out, then up again
+# after SIGCONT.
+test_serve_status_answers_while_ipfs_hangs() {
+  peers_env || return
+  OBRIDGE_DATABASE_URL=$(fresh_db) || { fail "cannot create a database"; return; }
+  export OBRIDGE_DATABASE_URL
+  "$OBRIDGE" db migrate >/dev/null || { fail "migrate"; return; }
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return; }
+  local ipfs2 i t0 t1 slow=0 seen_down=0 # ipid, s_pid global: the EXIT trap reads them
+  ipfs2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
+  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
+  OBRIDGE_IPFS_API=$ipfs2 OBRIDGE_FEEDS_DIR='' "$OBRIDGE" serve --listen 127.0.0.1:0 --port-file "$TMP/s.port" --workers 0 2>"$TMP/s.log" &
+  s_pid=$!
+  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $s_pid 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
+  for i in $(seq 300); do [[ -s $TMP/s.port ]] && break; sleep 0.02; done
+  API=http://127.0.0.1:$(cat "$TMP/s.port")
+  get /v1/status
+  expect_eq "$(jq -r .peers.ipfs.ok <<<"$out")" true "IPFS up before the hang: $out"
+  kill -STOP "$ipid"
+  for ((i = 0; i < 20; i++)); do
+    t0=$(date +%s%3N)
+    get /v1/status -m 5
+    t1=$(date +%s%3N)
+    ((t1 - t0 < 1000)) || slow=$((slow + 1))
+    [[ $(jq -r .peers.ipfs.ok <<<"$out") == false ]] && seen_down=1
+    sleep 0.5
+  done
+  expect_eq "$slow" 0 "/v1/status answers slower than 1 s while IPFS hangs"
+  expect_eq "$seen_down" 1 "IPFS never shown down while it hung: $out"
+  kill -CONT "$ipid"
+  for ((i = 0; i < 40; i++)); do
+    get /v1/status
+    [[ $(jq -r .peers.ipfs.ok <<<"$out") == true ]] && break
+    sleep 0.25
+  done
+  expect_eq "$(jq -r .peers.ipfs.ok <<<"$out")" true "IPFS up again after SIGCONT: $out"
+  kill -TERM "$s_pid"
+  wait "$s_pid" || fail "serve exited $? after SIGTERM"
+}
+
 # Headless chromium (playwright-core) on the page of a live daemon, then on `obridge serve` over a
 # database of 1,000 feeds: see dashboard_browser.mjs.
 test_browser_live_updates_offline_and_1000_feeds_slow() {

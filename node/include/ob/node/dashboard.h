@@ -33,6 +33,7 @@ struct node_proofapi;
 struct oracle_feed;
 struct node_dashboard;
 
+struct chain_loop;
 struct node_dashboard_opts {
   struct db *db;                  /* the loop's connection */
   struct node_daemon *daemon;     /* role, lease and peers; NULL (`obridge serve`): PostgreSQL and ipfs_check only */
@@ -40,9 +41,12 @@ struct node_dashboard_opts {
   uint64_t chain_id;
   const char *registry;           /* 0x address: feeds and rounds of this registry; NULL: rounds of all, no feeds */
   const char *node_id, *version;  /* used without a daemon */
-  /* IPFS's health without a daemon (node/daemon.h's node_ipfs_check); NULL: not shown. */
+  /* IPFS's health without a daemon (node/daemon.h's node_ipfs_check); NULL: not shown. Asked on a
+   * thread of its own (with loop set: every check but the first), at most every 2 s, so an IPFS node
+   * that hangs never stalls the loop; ipfs_ud's client must then be used by nothing else. */
   int (*ipfs_check)(void *ud, char *why, size_t cap);
   void *ipfs_ud;
+  struct chain_loop *loop;        /* NULL: the check runs inline */
   unsigned spark_points;          /* values per sparkline (default 20, at most 64) */
 };
 void node_dashboard_opts_init(struct node_dashboard_opts *o);
