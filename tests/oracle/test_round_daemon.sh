@@ -91,29 +91,39 @@ test_daemon_answers_health_while_a_round_fetches() {
   wait "$pid" || fail "exit $? after SIGTERM"
 }
 
+# ipfs_hangs_mid_round LEASE_S STALL_S: a daemon on a private IPFS node (ipfs.stall_timeout_s STALL_S)
+# commits round 1; then the node is frozen (SIGSTOP) and a price moves, and this returns once round 2
+# is built, its pin waiting on the frozen node. Sets IPFS2 (the node's API), ipid and d_pid (globals:
+# the EXIT trap reads them).
+ipfs_hangs_mid_round() {
+  local i
+  setup_daemon "$1" || return 1
+  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return 1; }
+  IPFS2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
+  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
+  jq --argjson s "$2" '.ipfs = {stall_timeout_s: $s}' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
+  OBRIDGE_IPFS_API=$IPFS2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
+  d_pid=$!
+  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
+  wait_confirmed 1 60 || { fail "no first round: $(tail -3 "$TMP/d.log")"; return 1; }
+  kill -STOP "$ipid"
+  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
+  for ((i = 0; i < 300; i++)); do
+    [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] && return 0
+    sleep 0.1
+  done
+  fail "round 2 was never built: $(tail -3 "$TMP/d.log")"
+  return 1
+}
+
 # An IPFS node that hangs (SIGSTOP) while the leader pins a round. The pin and the daemon's IPFS
 # health check run off the loop, so for longer than the pin's stall timeout /health answers at once
 # and the leader keeps its lease (4 s: a loop stalled by the 5 s pin would lose it). The pin then
 # times out, the round is resumed from its recorded step, and once the node answers again it is
 # committed, by the same leader (fence token 1), once.
 test_daemon_live_while_ipfs_hangs_mid_pin() {
-  setup_daemon 4 || return
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return; }
-  local ipfs2 i t0 t1 code slow=0 lost=0 # ipid, d_pid global: the EXIT trap reads them
-  ipfs2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
-  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
-  jq '.ipfs = {stall_timeout_s: 5}' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
-  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
-  d_pid=$!
-  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
-  wait_confirmed 1 60 || { fail "no first round: $(tail -3 "$TMP/d.log")"; return; }
-  kill -STOP "$ipid"
-  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
-  for ((i = 0; i < 300; i++)); do
-    [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] && break
-    sleep 0.1
-  done
-  [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] || { fail "round 2 was never built: $(tail -3 "$TMP/d.log")"; return; }
+  local i t0 t1 code slow=0 lost=0
+  ipfs_hangs_mid_round 4 5 || return
   # 8 s of hang from here: past the pin's 5 s stall timeout and two leases
   for ((i = 0; i < 16; i++)); do
     t0=$(date +%s%3N)
@@ -142,23 +152,8 @@ test_daemon_live_while_ipfs_hangs_mid_pin() {
 # short and exits 0 within 10 s, the round counted "stopped"; the next daemon, with IPFS back, resumes
 # the round from its recorded step and commits it once.
 test_daemon_sigterm_while_the_pin_hangs() {
-  setup_daemon 10 || return
-  bash "$OB_SOURCE_DIR/scripts/peers.sh" up "$TMP/ipfs2" ipfs >/dev/null 2>&1 || { fail "the private IPFS node did not start"; return; }
-  local ipfs2 i t0 t1 rc=0 # ipid, d_pid global: the EXIT trap reads them
-  ipfs2=$(grep -o 'OBRIDGE_IPFS_API=[^ ]*' "$TMP/ipfs2/env" | head -1 | cut -d= -f2- | tr -d "'\"")
-  ipid=$(bash "$OB_SOURCE_DIR/scripts/peers.sh" pid "$TMP/ipfs2" ipfs)
-  jq '.ipfs = {stall_timeout_s: 60}' "$TMP/obridge.json" >"$TMP/o2.json" && mv "$TMP/o2.json" "$TMP/obridge.json"
-  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>"$TMP/d.log" &
-  d_pid=$!
-  trap 'kill -CONT $ipid 2>/dev/null; kill -9 $d_pid 2>/dev/null; kill "$(cat "$TMP/src.pid")" 2>/dev/null; bash "$OB_SOURCE_DIR/scripts/peers.sh" down "$TMP/ipfs2" >/dev/null 2>&1; cleanup_case' EXIT
-  wait_confirmed 1 60 || { fail "no first round: $(tail -3 "$TMP/d.log")"; return; }
-  kill -STOP "$ipid"
-  control '{"prices": {"binance": {"ETHUSDT": "3042.45"}, "coinbase": {"ETH-USD": "3041.9"}, "kraken": {"ETHUSD": "3043.1"}}}'
-  for ((i = 0; i < 300; i++)); do
-    [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] && break
-    sleep 0.1
-  done
-  [[ $(psql_n "SELECT count(*) FROM rounds") -ge 2 ]] || { fail "round 2 was never built: $(tail -3 "$TMP/d.log")"; return; }
+  local t0 t1 rc=0
+  ipfs_hangs_mid_round 10 60 || return
   sleep 1 # the pin is waiting on the frozen node
   t0=$(date +%s%3N)
   kill -TERM "$d_pid"
@@ -169,7 +164,7 @@ test_daemon_sigterm_while_the_pin_hangs() {
   grep -q 'msg="round ended" outcome=stopped' "$TMP/d.log" || fail "round 2 not ended 'stopped': $(grep 'round ' "$TMP/d.log" | tail -3)"
   expect_eq "$(psql_n "SELECT step FROM rounds WHERE round = 2")" built "round 2 left at its recorded step"
   kill -CONT "$ipid"
-  OBRIDGE_IPFS_API=$ipfs2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
+  OBRIDGE_IPFS_API=$IPFS2 "$OBRIDGE" run --port-file "$TMP/d.port" 2>>"$TMP/d.log" &
   d_pid=$!
   wait_confirmed 2 60 || fail "round 2 not committed by the next daemon: $(tail -5 "$TMP/d.log")"
   kill -TERM "$d_pid"
