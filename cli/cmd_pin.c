@@ -31,7 +31,7 @@
 #include "ob/node/pin_store.h"
 #include "ob/node/replica.h"
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag; /* (lock-free: set by the signal handler, read by the pin threads too) */
 static void on_signal(int sig) {
   (void)sig;
   stop_flag = 1;

@@ -58,7 +58,7 @@ struct cli_round {
   struct oracle_loop ol;
   struct oracle_fetcher *f;    /* on the daemon's loop, made at the first round after a (re)load */
   char who[96];
-  volatile sig_atomic_t stopping; /* the daemon stops: a pin in flight is cut short (ctx.stop) */
+  atomic_int stopping; /* the daemon stops: a pin in flight is cut short (ctx.stop) */
 };
 
 static void obs_free(void *ud, struct oracle_obs *obs, size_t n) {

@@ -278,7 +278,7 @@ struct ipfs_url_src {
   CURLcode result;
   uint64_t received, max;
   unsigned stall_timeout_s;
-  volatile sig_atomic_t *stop;
+  const atomic_int *stop;
   int rc;
   struct ob_err err;
   char url[512];      /* for messages, user-info masked */

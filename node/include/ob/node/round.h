@@ -14,7 +14,7 @@
  * NULL. Keys never leave the call (the caller wipes its copies). */
 #ifndef OB_NODE_ROUND_H
 #define OB_NODE_ROUND_H
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,7 +65,7 @@ struct node_commit_ctx {
   const char *ipfs_api;       /* Kubo RPC */
   const char *ipfs_profile;   /* NULL: unixfs-v1-2025 */
   unsigned ipfs_connect_timeout_s, ipfs_stall_timeout_s;
-  volatile sig_atomic_t *stop; /* may be NULL; set (the daemon stopping): a pin in flight is cut short and
+  const atomic_int *stop;     /* may be NULL; set (the daemon stopping): a pin in flight is cut short and
                                  * the run fails at that step, to be resumed by the next run */
   uint64_t deadline;          /* ob_mono_ms() */
   const struct node_fence *fence; /* NULL: no fence */

@@ -17,7 +17,7 @@
  * one storage file that includes curl), so a libuv + curl-multi loop can drive the same calls. */
 #ifndef OB_STORAGE_KUBO_H
 #define OB_STORAGE_KUBO_H
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,7 +158,7 @@ struct ipfs_url_opts {
   unsigned connect_timeout_s; /* default 10 */
   unsigned stall_timeout_s;   /* default 60 */
   size_t buffer_bytes;        /* read-ahead; default 1 MiB (memory stays bounded by it) */
-  volatile sig_atomic_t *stop; /* may be NULL; nonzero ends a wait for headers or bytes: OB_ECANCELED */
+  const atomic_int *stop;      /* may be NULL; nonzero ends a wait for headers or bytes: OB_ECANCELED */
 };
 void ipfs_url_opts_init(struct ipfs_url_opts *o);
 /* Start the download and wait for the status line and headers (TLS verification always on).

@@ -16,7 +16,7 @@
  * thread. */
 #ifndef OB_STORAGE_PIN_H
 #define OB_STORAGE_PIN_H
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,7 +91,8 @@ struct ipfs_pin_worker_opts {
                                     * (then the job is failed: nobody served it); default 120 */
   uint64_t url_max_bytes;
   unsigned url_connect_timeout_s;
-  volatile sig_atomic_t *stop;     /* may be NULL; nonzero ends ipfs_pin_worker_run */
+  const atomic_int *stop;          /* may be NULL; nonzero ends ipfs_pin_worker_run (set from a signal handler
+                                    * or another thread) */
   /* Called when the queue has no due job, before the worker sleeps (may be NULL): other queued
    * work of the process (replicas on remote pinning services). */
   void (*idle)(void *ud);
