@@ -190,12 +190,11 @@ fail:
 
 /* A statement sent (ok) and awaited; a server that did not answer in time costs the connection (it is
  * mid-statement: nothing else can be sent on it), and the next statement reconnects. */
-static PGresult *sent(struct db *db, int ok, unsigned flags, struct ob_err *err, bool *failed) {
-  bool late = false;
-  PGresult *r = ok ? await_result(db, flags, &late) : NULL;
-  *failed = false;
-  if (late) {
-    *failed = true;
+static PGresult *sent(struct db *db, int ok, unsigned flags, struct ob_err *err, bool *late) {
+  PGresult *r = NULL;
+  *late = false;
+  if (ok) r = await_result(db, flags, late);
+  if (*late) {
     PQfinish(db->conn); /* (in a transaction: db_tx sees the connection lost, nothing committed) */
     db->conn = NULL;
     ob_err_set(err, OB_EUNREACH, "PostgreSQL at '%s' did not answer within %u ms: the connection was dropped",

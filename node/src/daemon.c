@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "node_int.h"
 #include "ob/chain/loop.h"
 #include "ob/chain/rpc.h"
 #include "ob/chain/watch.h"
@@ -49,15 +50,9 @@ struct node_daemon {
   bool leader;
   struct node_lease lease;
   uint64_t lease_until;       /* monotonic ms until which our lease surely holds */
-  bool pg_ok, ipfs_ok, ipfs_checked;
-  char pg_why[512], ipfs_why[512];
-  struct ipfs_job {           /* IPFS's health check, on a thread of its own (a hung node never stalls the loop) */
-    node_ipfs_check fn;
-    void *ud;
-    int rc;
-    char why[512];
-  } ipfs_job;
-  struct chain_thread *ipfs_th; /* the check in flight, or NULL */
+  bool pg_ok;
+  char pg_why[512];
+  struct node__ipfs_probe ipfs; /* IPFS's health, on a thread of its own */
   bool in_round, stopping;
   uint64_t round_t0, next_round_at, seq;
   uint64_t rounds_done;
@@ -145,7 +140,7 @@ static void collect(void *ud, struct ob_metrics *m) {
     ob_metric_set(d->f.peer_up, (const char *[]){"chain"}, rpc_all_alive(d));
   }
   ob_metric_set(d->f.peer_up, (const char *[]){"postgres"}, d->pg_ok);
-  if (d->o.ipfs_check) ob_metric_set(d->f.peer_up, (const char *[]){"ipfs"}, d->ipfs_ok);
+  if (d->o.ipfs_check) ob_metric_set(d->f.peer_up, (const char *[]){"ipfs"}, d->ipfs.ok);
   ob_metric_set(d->f.leader, NULL, d->leader);
   ob_metric_set(d->f.token, NULL, (double)d->lease.token);
   ob_metric_set(d->f.interval, NULL, d->o.round_interval_ms / 1000.0);
@@ -208,33 +203,12 @@ static void register_node(struct node_daemon *d) {
   snprintf(d->pg_why, sizeof(d->pg_why), "%s", d->pg_ok ? "" : err.msg);
 }
 
-static void ipfs_job_main(void *ud) {
-  struct ipfs_job *j = ud;
-  j->rc = j->fn(j->ud, j->why, sizeof(j->why));
-}
-
-static void ipfs_job_take(struct node_daemon *d) {
-  d->ipfs_ok = d->ipfs_job.rc == 0;
-  snprintf(d->ipfs_why, sizeof(d->ipfs_why), "%s", d->ipfs_job.why);
-  d->ipfs_checked = true;
-}
-
 /* PostgreSQL's health (the heartbeat), then IPFS's: the first check inline (the node starts knowing),
  * then one per tick on a thread, taken by the tick after it ended. A node that does not answer
  * shows as down once its check times out (ipfs client's timeouts), and the loop goes on meanwhile. */
 static void check_peers(struct node_daemon *d) {
   register_node(d);
-  if (!d->o.ipfs_check) return;
-  if (d->ipfs_th) {
-    if (!chain_thread_done(d->ipfs_th)) return; /* still asking */
-    chain_thread_wait(d->ipfs_th);
-    d->ipfs_th = NULL;
-    ipfs_job_take(d);
-  }
-  d->ipfs_job.fn = d->o.ipfs_check, d->ipfs_job.ud = d->o.ipfs_ud;
-  if (d->ipfs_checked && chain_thread_start(&d->ipfs_th, d->o.loop, ipfs_job_main, &d->ipfs_job) == 0) return;
-  ipfs_job_main(&d->ipfs_job);
-  ipfs_job_take(d);
+  if (d->o.ipfs_check) node__ipfs_probe(&d->ipfs, 0);
 }
 
 static void lease_tick(struct node_daemon *d, uint64_t now) {
@@ -367,7 +341,7 @@ static void json_lease(struct ob_jw *w, struct node_daemon *d) {
 }
 
 bool node_daemon_status_write(struct node_daemon *d, struct ob_jw *w) {
-  bool ok = d->pg_ok && (!d->o.ipfs_check || d->ipfs_ok) && !d->stopping;
+  bool ok = d->pg_ok && (!d->o.ipfs_check || d->ipfs.ok) && !d->stopping;
   ob_jw_key(w, "node");
   ob_jw_str(w, d->o.node_id);
   ob_jw_key(w, "version");
@@ -378,7 +352,7 @@ bool node_daemon_status_write(struct node_daemon *d, struct ob_jw *w) {
   ob_jw_key(w, "peers");
   ob_jw_obj_begin(w);
   json_peer(w, "postgres", d->pg_ok, d->pg_why);
-  if (d->o.ipfs_check) json_peer(w, "ipfs", d->ipfs_ok, d->ipfs_why);
+  if (d->o.ipfs_check) json_peer(w, "ipfs", d->ipfs.ok, d->ipfs.why);
   if (d->o.rpc && !json_rpc(w, d)) ok = false;
   ob_jw_obj_end(w);
   return ok;
@@ -419,6 +393,7 @@ int node_daemon_new(struct node_daemon **out, const struct node_daemon_opts *o, 
   int rc;
   if (!d) return ob_err_set(err, OB_ENOMEM, "cannot start the daemon: out of memory");
   d->o = *o;
+  d->ipfs.fn = o->ipfs_check, d->ipfs.ud = o->ipfs_ud, d->ipfs.loop = o->loop;
   d->tick_ms = tick_of(o->round_interval_ms, o->lease_ms);
   rc = declare_all(d, err);
   if (!rc) rc = ob_metrics_on_collect(o->metrics, collect, d);
@@ -464,7 +439,7 @@ void node_daemon_free(struct node_daemon *d) {
   ob_err_clear(&err);
   chain_watch_free(d->watch);
   chain_timer_free(d->timer);
-  chain_thread_join(d->ipfs_th); /* a check in flight ends within the client's timeouts */
+  node__ipfs_probe_release(&d->ipfs);
   if (d->leader && node_lease_release(d->o.db, NODE_LEASE_ROUNDS, d->o.node_id, d->lease.token, &err) == 0)
     OB_LOGF(OB_LOG_INFO, "daemon", "gave up the round leader's lease (token %" PRIu64 ")", d->lease.token);
   if (d->pg_ok && node_unregister(d->o.db, d->o.node_id, &err) != 0)

@@ -15,7 +15,6 @@
 #include <strings.h>
 
 #include "node_int.h"
-#include "ob/chain/loop.h"
 #include "ob/chain/signer.h"
 #include "ob/core/alloc.h"
 #include "ob/core/buf.h"
@@ -74,17 +73,7 @@ struct node_dashboard {
   uint64_t feeds_count, feeds_stale, feeds_down;
   bool tokens_exist;
   uint64_t tokens_at_ms;
-  /* IPFS's health without a daemon (ipfs_status) */
-  struct dash_ipfs_job {
-    int (*fn)(void *ud, char *why, size_t cap);
-    void *ud;
-    int rc;
-    char why[512];
-  } ipfs_job;
-  struct chain_thread *ipfs_th; /* the check in flight, or NULL */
-  bool ipfs_known, ipfs_ok;
-  uint64_t ipfs_at_ms;          /* when the last check ended */
-  char ipfs_why[512];
+  struct node__ipfs_probe ipfs; /* IPFS's health without a daemon: asked at most every IPFS_CHECK_MS */
   /* static files: etag and gzip form, made once */
   struct centry statics[8];
 };
@@ -770,38 +759,6 @@ enum what { W_STATUS, W_FEEDS, W_ROUNDS, W_TXS, W_PINS };
 
 #define IPFS_CHECK_MS 2000
 
-static void dash_ipfs_main(void *ud) {
-  struct dash_ipfs_job *j = ud;
-  j->why[0] = 0;
-  j->rc = j->fn(j->ud, j->why, sizeof(j->why));
-}
-
-static void dash_ipfs_take(struct node_dashboard *d) {
-  d->ipfs_ok = d->ipfs_job.rc == 0;
-  snprintf(d->ipfs_why, sizeof(d->ipfs_why), "%s", d->ipfs_job.why);
-  d->ipfs_known = true;
-  d->ipfs_at_ms = ob_mono_ms();
-}
-
-/* IPFS's health as last seen. The first check runs inline; later ones on a thread, started when the
- * last result is IPFS_CHECK_MS old and taken by the first status built after it ended (until then the
- * last result stands). */
-static bool ipfs_status(struct node_dashboard *d) {
-  if (d->ipfs_th && chain_thread_done(d->ipfs_th)) {
-    chain_thread_wait(d->ipfs_th);
-    d->ipfs_th = NULL;
-    dash_ipfs_take(d);
-  }
-  if (!d->ipfs_th && (!d->ipfs_known || ob_mono_ms() - d->ipfs_at_ms >= IPFS_CHECK_MS)) {
-    d->ipfs_job.fn = d->o.ipfs_check, d->ipfs_job.ud = d->o.ipfs_ud;
-    if (!d->ipfs_known || !d->o.loop || chain_thread_start(&d->ipfs_th, d->o.loop, dash_ipfs_main, &d->ipfs_job)) {
-      dash_ipfs_main(&d->ipfs_job);
-      dash_ipfs_take(d);
-    }
-  }
-  return d->ipfs_ok;
-}
-
 static void status_peers(struct node_dashboard *d, struct ob_jw *w, bool *ok) {
   struct db_res *res = NULL;
   struct ob_err err;
@@ -809,7 +766,7 @@ static void status_peers(struct node_dashboard *d, struct ob_jw *w, bool *ok) {
   ob_err_clear(&err);
   pg = q(d, &res, "SELECT 1", 0, NULL, &err) == 0;
   db_res_free(res);
-  if (d->o.ipfs_check) ipfs = ipfs_status(d);
+  if (d->o.ipfs_check) node__ipfs_probe(&d->ipfs, IPFS_CHECK_MS), ipfs = d->ipfs.ok;
   ob_jw_key(w, "node");
   ob_jw_str(w, d->o.node_id);
   ob_jw_key(w, "version");
@@ -829,7 +786,7 @@ static void status_peers(struct node_dashboard *d, struct ob_jw *w, bool *ok) {
     ob_jw_obj_begin(w);
     ob_jw_key(w, "ok");
     ob_jw_bool(w, ipfs);
-    if (!ipfs) ob_jw_key(w, "error"), ob_jw_str(w, d->ipfs_why);
+    if (!ipfs) ob_jw_key(w, "error"), ob_jw_str(w, d->ipfs.why);
     ob_jw_obj_end(w);
   }
   ob_jw_obj_end(w);
@@ -1333,6 +1290,7 @@ int node_dashboard_new(struct node_dashboard **out, const struct node_dashboard_
     return ob_err_set(err, OB_EINVAL, "dashboard: registry '%s' is not an address", o->registry);
   if (!(d = ob_calloc(1, sizeof(*d)))) return ob_err_set(err, OB_ENOMEM, "out of memory");
   d->o = *o;
+  d->ipfs.fn = o->ipfs_check, d->ipfs.ud = o->ipfs_ud, d->ipfs.loop = o->loop;
   if (!d->o.spark_points) d->o.spark_points = 20;
   if (d->o.spark_points > 64) d->o.spark_points = 64;
   if (!d->o.version) d->o.version = "";
@@ -1356,7 +1314,7 @@ int node_dashboard_add_routes(struct node_dashboard *d, struct node_http *http, 
 
 void node_dashboard_free(struct node_dashboard *d) {
   if (!d) return;
-  chain_thread_join(d->ipfs_th); /* a check in flight ends within its client's timeouts */
+  node__ipfs_probe_release(&d->ipfs);
   for (size_t i = 0; i < NCACHE; i++) centry_release(&d->cache[i]);
   for (size_t i = 0; i < OB_ARRAY_LEN(d->statics); i++) centry_release(&d->statics[i]);
   cfg_free(d->cfg, d->ncfg);
